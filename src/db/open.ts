@@ -1,0 +1,72 @@
+// Opens the database the configuration names: a PostgreSQL server through a pg pool, or the
+// embedded PGlite in a data folder. Schema changes are not made here (see migrations.ts).
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { PGliteAdapterFactory, PostgresMigrationAdapterFactory, postgresClientAdapterFactory } from './adapters.ts';
+import type { Database, DatabaseOptions } from './database.ts';
+
+export { PGliteAdapterFactory, PostgresMigrationAdapterFactory } from './adapters.ts';
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options) : openPGlite(options);
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+  // An idle client losing its server (restart, network) emits on the pool; unhandled it would
+  // kill the process, handled the pool just replaces the client on next use.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: postgresClientAdapterFactory(pool, options.onQuery) });
+  const database: Database = {
+    kind: 'postgresql',
+    prisma,
+    migrationAdapterFactory: new PostgresMigrationAdapterFactory(url),
+    ping: () => ping(prisma),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: once(async () => {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await pool.end();
+      }
+    }),
+  };
+  return database;
+}
+
+async function openPGlite(options: DatabaseOptions): Promise<Database> {
+  const inMemory = options.dataDir.startsWith('memory://');
+  const dataDir = inMemory ? options.dataDir : resolve(options.dataDir);
+  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  const db = await PGlite.create({ dataDir });
+  const factory = new PGliteAdapterFactory(db, options.onQuery);
+  const prisma = new PrismaClient({ adapter: factory });
+  return {
+    kind: 'pglite',
+    prisma,
+    migrationAdapterFactory: new PGliteAdapterFactory(db),
+    ping: () => ping(prisma),
+    poolStats: () => null,
+    close: once(async () => {
+      try {
+        await prisma.$disconnect();
+      } finally {
+        // close() checkpoints and syncs the data folder; without it recent writes can be lost.
+        await db.close();
+      }
+    }),
+  };
+}
+
+async function ping(prisma: PrismaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`;
+}
+
+/** Closing twice (a test's afterAll after a failed setup, a signal during shutdown) is harmless. */
+function once(run: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= run());
+}
