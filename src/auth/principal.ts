@@ -1,0 +1,17 @@
+import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+
+/** Who is calling: the API key that authenticated the request. */
+export interface Principal {
+  keyId: string;
+  keyName: string;
+  role: ApiKeyRole;
+  /** The organization a scoped key (PARTNER, AGENT, VIEWER) is limited to; null for global roles. */
+  organizationId: string | null;
+}
+
+/** Roles whose keys are limited to one organization's data. */
+export const SCOPED_ROLES: readonly ApiKeyRole[] = ['PARTNER', 'AGENT', 'VIEWER'];
+
+export function isScopedRole(role: ApiKeyRole): boolean {
+  return SCOPED_ROLES.includes(role);
+}

@@ -1,0 +1,34 @@
+// What every resolver receives: the caller's access, the database, and loaders that see with
+// the caller's eyes. One context per request, so loader caches never outlive it.
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { Access } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import { createDirectoryLoaders, createLoaders, type DirectoryLoaders, type Loaders } from './loaders.ts';
+import type { PageLimits } from './pagination.ts';
+
+export interface GraphQLContext {
+  prisma: PrismaClient;
+  access: Access;
+  limits: PageLimits;
+  /**
+   * Loaders that see with the caller's eyes. Root resolvers check `access.reader()` before they
+   * use them; nested fields are only reached through a root that did.
+   */
+  loaders: Loaders;
+  /** The public directory (organizations), for any authenticated key. */
+  directory: DirectoryLoaders;
+}
+
+export interface ContextOptions {
+  db: Pick<Database, 'prisma'>;
+  principal: Principal | null;
+  limits: PageLimits;
+}
+
+// Plain properties, no getters: Apollo Server copies the context object, which would run them.
+export function createContext({ db, principal, limits }: ContextOptions): GraphQLContext {
+  const access = new Access(principal);
+  const directory = createDirectoryLoaders(db.prisma);
+  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory) };
+}

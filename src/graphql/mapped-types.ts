@@ -1,0 +1,19 @@
+// Shapes the resolvers pass around where a GraphQL type has no table of its own.
+import type { Client, Link, LinkSet, NetworkComponent } from '../generated/prisma/client.ts';
+import type { Connection, Edge } from './pagination.ts';
+
+/** `Crossing` is two columns of an accounting object's filter. */
+export interface CrossingModel {
+  fromId: string;
+  toId: string;
+}
+
+/** A member of the `AccountedEntity` union, tagged so its GraphQL type is known. */
+export type AccountedEntityModel =
+  | (Client & { __typename: 'Client' })
+  | (Link & { __typename: 'Link' })
+  | (LinkSet & { __typename: 'LinkSet' })
+  | (NetworkComponent & { __typename: 'NetworkComponent' });
+
+export type AccountedEntityConnectionModel = Connection<AccountedEntityModel>;
+export type AccountedEntityEdgeModel = Edge<AccountedEntityModel>;

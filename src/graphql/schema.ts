@@ -1,0 +1,51 @@
+// The executable schema: the SDL in schema.graphql with the resolvers written against the
+// types generated from it.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildSchema, type GraphQLSchema, type GraphQLFieldResolver, isObjectType, isAbstractType } from 'graphql';
+import type { Resolvers } from '../generated/graphql.ts';
+import { Mutation } from './resolvers/mutations.ts';
+import { Query } from './resolvers/query.ts';
+import { types } from './resolvers/types.ts';
+import { BigIntScalar, DateTime, Decimal, IPAddress } from './scalars.ts';
+
+export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
+
+export const resolvers: Resolvers = {
+  ...types,
+  Query,
+  Mutation,
+  DateTime,
+  BigInt: BigIntScalar,
+  Decimal,
+  IPAddress,
+};
+
+/**
+ * Attaches resolvers to the SDL's types. Done here rather than with @graphql-tools/schema to
+ * keep one less dependency: it is a loop over a map, and it refuses a resolver for a field the
+ * SDL does not have, so the two cannot drift apart silently.
+ */
+export function createExecutableSchema(): GraphQLSchema {
+  const schema = buildSchema(readFileSync(SCHEMA_FILE, 'utf8'));
+  for (const [typeName, typeResolvers] of Object.entries(resolvers)) {
+    const type = schema.getType(typeName);
+    if (!type) throw new Error(`Resolvers for ${typeName}, which schema.graphql does not define.`);
+    if (type.constructor.name === 'GraphQLScalarType') {
+      Object.assign(type, typeResolvers);
+      continue;
+    }
+    if (isAbstractType(type)) {
+      type.resolveType = (typeResolvers as { __resolveType: typeof type.resolveType }).__resolveType;
+      continue;
+    }
+    if (!isObjectType(type)) throw new Error(`Cannot attach resolvers to ${typeName}.`);
+    const fields = type.getFields();
+    for (const [fieldName, resolve] of Object.entries(typeResolvers as Record<string, GraphQLFieldResolver<unknown, unknown>>)) {
+      const field = fields[fieldName];
+      if (!field) throw new Error(`Resolver for ${typeName}.${fieldName}, which schema.graphql does not define.`);
+      field.resolve = resolve;
+    }
+  }
+  return schema;
+}
