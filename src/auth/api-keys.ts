@@ -8,8 +8,7 @@ import type { ApiKey, PrismaClient } from '../generated/prisma/client.ts';
 import { ApiKeyRole } from '../generated/prisma/enums.ts';
 import { InputError } from '../domain/input-error.ts';
 import type { UserErrorCode } from '../generated/graphql.ts';
-import type { Principal } from './principal.ts';
-import { isScopedRole } from './principal.ts';
+import { isScopedRole, type Principal } from './principal.ts';
 
 export const API_KEY_MARKER = 'pl_';
 /** Characters of the key kept in the clear, enough to tell keys apart in a list. */
