@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { PGliteAdapterFactory, PostgresMigrationAdapterFactory, postgresClientAdapterFactory } from './adapters.ts';
+import { lockDataFolder } from './data-folder-lock.ts';
 import type { Database, DatabaseOptions } from './database.ts';
 
 export { PGliteAdapterFactory, PostgresMigrationAdapterFactory } from './adapters.ts';
@@ -41,7 +42,16 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
   const inMemory = options.dataDir.startsWith('memory://');
   const dataDir = inMemory ? options.dataDir : resolve(options.dataDir);
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir });
+  // PGlite lets a second process open the same folder and corrupt it; the lock file refuses it
+  // with DataFolderLockedError, which names the process holding it.
+  const lock = inMemory ? undefined : await lockDataFolder(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const factory = new PGliteAdapterFactory(db, options.onQuery);
   const prisma = new PrismaClient({ adapter: factory });
   return {
@@ -55,7 +65,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
         await prisma.$disconnect();
       } finally {
         // close() checkpoints and syncs the data folder; without it recent writes can be lost.
-        await db.close();
+        await db.close().finally(() => lock?.release());
       }
     }),
   };
