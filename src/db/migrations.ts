@@ -155,12 +155,29 @@ interface WebAssemblyApi {
 }
 const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
 
+/**
+ * The engine arms 10-second timers it never clears; unref'd, they no longer keep a process that
+ * has finished its work (a CLI command, a test worker) alive for those 10 seconds.
+ */
+function withUnrefTimers(glue: typeof bindings): Record<string, unknown> {
+  const imports: Record<string, unknown> = { ...glue };
+  for (const [name, value] of Object.entries(glue)) {
+    if (!name.startsWith('__wbg_setTimeout_') || typeof value !== 'function') continue;
+    imports[name] = (...args: unknown[]) => {
+      const timer: unknown = (value as (...a: unknown[]) => unknown)(...args);
+      (timer as { unref?: () => void } | null)?.unref?.();
+      return timer;
+    };
+  }
+  return imports;
+}
+
 async function instantiate(): Promise<void> {
   // The package entry imports the .wasm as an ES module, which Node 20 refuses; the bytes are
   // loaded here and linked to the same glue module instead.
   const glue = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
   const bytes = await readFile(join(dirname(glue), 'schema_engine_bg.wasm'));
-  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
+  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': withUnrefTimers(bindings) });
   bindings.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
 }
