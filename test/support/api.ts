@@ -1,11 +1,10 @@
 // The API under test, in process, over real HTTP, on a database of its own (see database.ts).
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
-import { authenticate, createApiKey } from '../../src/auth/api-keys.ts';
+import { serveDatabase } from '../../src/app.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
 import type { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
-import { createContext, type GraphQLContext } from '../../src/graphql/context.ts';
-import { unauthenticated } from '../../src/graphql/errors.ts';
-import { createExecutableSchema } from '../../src/graphql/schema.ts';
+import { listen } from '../../src/http/server.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 /** Parsed JSON of a GraphQL response; tests read it freely. */
@@ -33,19 +32,13 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(): Promise<TestApi> {
+/** The server as `npm start` builds it, on port 0; `env` overrides settings (limits, rate). */
+export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi> {
   const statements = { count: 0, log: [] as string[], reset() { this.count = 0; this.log = []; } };
   const db = await createTestDatabase({ onQuery: (sql) => { statements.count++; statements.log.push(sql); } });
-  const server = new ApolloServer<GraphQLContext>({ schema: createExecutableSchema() });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port: 0, host: '127.0.0.1' },
-    context: async ({ req }) => {
-      const header = req.headers.authorization;
-      const principal = header ? await authenticate(db.prisma, header.replace(/^Bearer /, '')) : null;
-      if (header && !principal) throw unauthenticated('The API key is not valid or was revoked.');
-      return createContext({ db, principal, limits: { defaultPageSize: 20, maxPageSize: 100 } });
-    },
-  });
+  const config: Config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PATHLEDGER_RATE_LIMIT: '0', ...env });
+  const server = await serveDatabase(db, config, createLogger(config));
+  const url = `${(await listen(server, 0, '127.0.0.1')).url}/graphql`;
 
   const gql = async (query: string, variables: Record<string, unknown> = {}, key: string | null = null): Promise<GraphQLResult> => {
     const response = await fetch(url, {
@@ -69,7 +62,7 @@ export async function startTestApi(): Promise<TestApi> {
     admin: (query, variables) => gql(query, variables, adminKey),
     keyFor,
     async close() {
-      await server.stop();
+      await server.close();
       await db.drop();
     },
   };

@@ -58,11 +58,18 @@ describe('queryCost', () => {
     expect(cost(query)).toBe(1 + 10 * (2 + 1 + 100 * 3));
   });
 
-  it('counts fragments as written out, every type branch included', () => {
+  it('counts fragments as written out, and only the costliest type under an interface', () => {
     const query = `
       { node(id: "x") { id ... on Organization { name } ...ClientFields } }
       fragment ClientFields on Client { address }`;
-    expect(cost(query)).toBe(4);
+    // node 1 + id 1 + max(Organization 1, Client 1): an object is of one type.
+    expect(cost(query)).toBe(3);
+    const heavier = `{ node(id: "x") { ... on Organization { name clients(first: 10) { edges { node { address } } } } ... on Client { address } } }`;
+    expect(cost(heavier)).toBe(1 + 1 + 1 + 10 * 3);
+  });
+
+  it('adds up several selections on the same type', () => {
+    expect(cost('{ node(id: "x") { ... on Client { id } ... on Client { address } } }')).toBe(3);
   });
 
   it('prices the operation that runs', () => {

@@ -9,6 +9,7 @@ import {
   getNamedType,
   getOperationAST,
   getVariableValues,
+  isAbstractType,
   isInterfaceType,
   isObjectType,
   type DocumentNode,
@@ -35,9 +36,9 @@ export interface CostOptions {
 /**
  * Every field costs 1 (`__typename` is free). A field that returns a `…Connection` costs 1 plus
  * its selection times its `first` argument: `{ organizations(first: 10) { edges { node { name } } } }`
- * costs 1 + 10 × (1 + 1 + 1) = 31. Fragments count as if written out; every branch of a union or
- * interface counts, as if each matched, so the result is an upper bound. `@skip` and `@include`
- * are ignored for the same reason. A document that does not select one operation costs 0:
+ * costs 1 + 10 × (1 + 1 + 1) = 31. Fragments count as if written out. Under a union or
+ * interface, the costliest type's selections count (an object is of one type), so the result is
+ * an upper bound; `@skip` and `@include` are ignored for the same reason. A document that does not select one operation costs 0:
  * it will not run.
  */
 export function queryCost(options: CostOptions): number {
@@ -77,25 +78,37 @@ class CostMeter {
     private readonly defaultPageSize: number,
   ) {}
 
+  /**
+   * Under a union or interface, selections on different object types are alternatives: one
+   * object matches one type. So the set costs what all types share plus its costliest type.
+   */
   selectionSet(selectionSet: SelectionSetNode | undefined, parent: GraphQLNamedType | undefined): number {
     if (!selectionSet) return 0;
-    let total = 0;
+    let shared = 0;
+    const byType = new Map<string, number>();
     for (const selection of selectionSet.selections) {
+      let cost: number;
+      let condition: string | undefined;
       switch (selection.kind) {
         case Kind.FIELD:
-          total += this.field(selection, parent);
+          cost = this.field(selection, parent);
           break;
         case Kind.INLINE_FRAGMENT: {
-          const type = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parent;
-          total += this.selectionSet(selection.selectionSet, type ?? undefined);
+          condition = selection.typeCondition?.name.value;
+          const type = condition ? this.schema.getType(condition) : parent;
+          cost = this.selectionSet(selection.selectionSet, type ?? undefined);
           break;
         }
         case Kind.FRAGMENT_SPREAD:
-          total += this.fragment(selection.name.value);
+          condition = this.fragments.get(selection.name.value)?.typeCondition.name.value;
+          cost = this.fragment(selection.name.value);
           break;
       }
+      const alternative = isAbstractType(parent) && condition !== undefined && isObjectType(this.schema.getType(condition));
+      if (alternative) byType.set(condition!, (byType.get(condition!) ?? 0) + cost);
+      else shared += cost;
     }
-    return total;
+    return shared + Math.max(0, ...byType.values());
   }
 
   private field(node: FieldNode, parent: GraphQLNamedType | undefined): number {

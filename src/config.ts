@@ -1,0 +1,210 @@
+// The server's settings, read from the environment once and validated in one place. The rest of
+// the code receives the typed `Config` and never looks at process.env itself.
+
+/** A setting the operator got wrong. The message is one line, fit to print as it is. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  server: {
+    port: number;
+    /** The address to listen on; 0.0.0.0 is every IPv4 interface. */
+    host: string;
+    /** Largest request body accepted; larger ones get 413. */
+    maxBodyBytes: number;
+    /** How long a graceful shutdown waits for requests in flight before cutting them off. */
+    shutdownTimeoutMs: number;
+  };
+  database: {
+    /** A PostgreSQL URL, or undefined for the embedded PGlite in `dataDir`. */
+    url: string | undefined;
+    dataDir: string;
+    poolSize: number;
+  };
+  /** Load the demo world (and print an ADMIN key) when the database is empty. */
+  demo: boolean;
+  log: { level: LogLevel };
+  graphql: {
+    maxDepth: number;
+    maxCost: number;
+    defaultPageSize: number;
+    maxPageSize: number;
+  };
+  rateLimit: {
+    /** Per API key, or per client address for anonymous requests; 0 turns the limit off. */
+    requestsPerMinute: number;
+  };
+}
+
+/**
+ * Every setting with its default, in the order of .env.example. Kept as data so that the list of
+ * known names (for the typo warning) cannot drift from what is read.
+ */
+export const SETTINGS = {
+  PORT: '4000',
+  // All IPv4 interfaces, so the server is reachable from outside a container without extra
+  // configuration; every API call needs a key anyway. HOST=127.0.0.1 keeps it local to the machine.
+  HOST: '0.0.0.0',
+  DATABASE_URL: '',
+  PATHLEDGER_DATA_DIR: './data',
+  DATABASE_POOL_SIZE: '10',
+  PATHLEDGER_DEMO: 'on',
+  LOG_LEVEL: 'info',
+  PATHLEDGER_MAX_QUERY_DEPTH: '12',
+  PATHLEDGER_MAX_QUERY_COST: '50000',
+  PATHLEDGER_DEFAULT_PAGE_SIZE: '20',
+  PATHLEDGER_MAX_PAGE_SIZE: '100',
+  PATHLEDGER_RATE_LIMIT: '600',
+  PATHLEDGER_MAX_BODY_BYTES: String(1024 * 1024),
+  PATHLEDGER_SHUTDOWN_TIMEOUT_MS: '10000',
+} as const;
+export type SettingName = keyof typeof SETTINGS;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const read = (name: SettingName): string => {
+    // An empty value (`PORT=` in a .env file) means "not set", as it does for most tools.
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? SETTINGS[name] : value;
+  };
+  const integer = (name: SettingName, min: number, max = Number.MAX_SAFE_INTEGER, allowed?: string) =>
+    parseInteger(name, read(name), min, max, allowed);
+
+  const defaultPageSize = integer('PATHLEDGER_DEFAULT_PAGE_SIZE', 1);
+  const maxPageSize = integer('PATHLEDGER_MAX_PAGE_SIZE', 1);
+  if (defaultPageSize > maxPageSize) {
+    throw new ConfigError(
+      `PATHLEDGER_DEFAULT_PAGE_SIZE=${defaultPageSize} is larger than PATHLEDGER_MAX_PAGE_SIZE=${maxPageSize}; ` +
+        'the default page size must not exceed the maximum',
+    );
+  }
+
+  return {
+    server: {
+      port: integer('PORT', 0, 65_535, 'an integer from 0 to 65535 (0 picks a free port)'),
+      host: parseHost(read('HOST')),
+      maxBodyBytes: integer('PATHLEDGER_MAX_BODY_BYTES', 1, Number.MAX_SAFE_INTEGER, 'a positive integer number of bytes'),
+      shutdownTimeoutMs: integer('PATHLEDGER_SHUTDOWN_TIMEOUT_MS', 0, Number.MAX_SAFE_INTEGER, 'an integer number of milliseconds, 0 or more'),
+    },
+    database: {
+      url: parseDatabaseUrl(read('DATABASE_URL')),
+      dataDir: read('PATHLEDGER_DATA_DIR'),
+      poolSize: integer('DATABASE_POOL_SIZE', 1, 10_000),
+    },
+    demo: parseSwitch('PATHLEDGER_DEMO', read('PATHLEDGER_DEMO')),
+    log: { level: parseLogLevel(read('LOG_LEVEL')) },
+    graphql: {
+      maxDepth: integer('PATHLEDGER_MAX_QUERY_DEPTH', 1),
+      maxCost: integer('PATHLEDGER_MAX_QUERY_COST', 1),
+      defaultPageSize,
+      maxPageSize,
+    },
+    rateLimit: {
+      requestsPerMinute: integer('PATHLEDGER_RATE_LIMIT', 0, Number.MAX_SAFE_INTEGER, 'requests per minute, an integer; 0 turns the limit off'),
+    },
+  };
+}
+
+/**
+ * `PATHLEDGER_…` variables that are not settings: most likely typos, which would otherwise be
+ * ignored without a word. A warning, not an error, since tooling (CI) sets variables of its own
+ * under the same prefix.
+ */
+export function unknownSettings(env: NodeJS.ProcessEnv = process.env): string[] {
+  const known = Object.keys(SETTINGS);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('PATHLEDGER_') && !known.includes(name))
+    .map((name) => {
+      const suggestion = closest(name, known);
+      return suggestion ? `${name} is not a PathLedger setting (did you mean ${suggestion}?)` : `${name} is not a PathLedger setting`;
+    });
+}
+
+/** Where the data is, for messages and logs: never with the password of a URL. */
+export function describeDatabase(config: Pick<Config, 'database'>): string {
+  const { url, dataDir } = config.database;
+  if (!url) return `the embedded database in ${dataDir}`;
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL at ${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'the PostgreSQL database in DATABASE_URL';
+  }
+}
+
+function setting(name: string, value: string): string {
+  return `${name}=${JSON.stringify(value)}`;
+}
+
+function parseInteger(name: SettingName, value: string, min: number, max: number, allowed?: string): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+  const range = max === Number.MAX_SAFE_INTEGER ? `an integer, ${min} or more` : `an integer from ${min} to ${max}`;
+  throw new ConfigError(`${setting(name, value)} is not valid: expected ${allowed ?? range}`);
+}
+
+function parseHost(value: string): string {
+  if (/^[A-Za-z0-9.:_%-]+$/.test(value)) return value;
+  throw new ConfigError(`${setting('HOST', value)} is not valid: expected an IP address or host name, e.g. 0.0.0.0, 127.0.0.1 or ::`);
+}
+
+function parseDatabaseUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  const problem = (() => {
+    if (!/^postgres(ql)?:\/\//.test(value)) return 'expected a URL starting with postgres:// or postgresql:// (or leave it unset for the embedded database)';
+    try {
+      new URL(value);
+      return null;
+    } catch {
+      return 'it is not a well-formed URL, e.g. postgresql://user:password@localhost:5432/pathledger';
+    }
+  })();
+  if (problem === null) return value;
+  throw new ConfigError(`${setting('DATABASE_URL', redactPassword(value))} is not valid: ${problem}`);
+}
+
+/** The message names the bad value, but a password has no business in a terminal or a log. */
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+}
+
+function parseSwitch(name: SettingName, value: string): boolean {
+  const normalized = value.toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(normalized)) return true;
+  if (['off', 'false', '0', 'no'].includes(normalized)) return false;
+  throw new ConfigError(`${setting(name, value)} is not valid: expected on or off`);
+}
+
+function parseLogLevel(value: string): LogLevel {
+  const level = LOG_LEVELS.find((candidate) => candidate === value.toLowerCase());
+  if (level) return level;
+  throw new ConfigError(`${setting('LOG_LEVEL', value)} is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
+}
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 3 && (best === undefined || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
