@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `pathledger` command. The sources are TypeScript run through tsx (as `npm start` does),
+// so the loader is registered before the first .ts module is imported; hence the dynamic import.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+// Resolves when the command is done (for `serve`, after shutdown).
+const code = await main(process.argv.slice(2));
+// Exit rather than wait for the event loop to drain: a library may leave a timer behind (the
+// WebAssembly schema engine arms a 10 s one it never clears), and the work is done. Only the
+// output still on its way is waited for.
+const flushed = (stream) => new Promise((resolve) => stream.write('', resolve));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
