@@ -1,6 +1,7 @@
 // Every role against every entity type: what it may read, what it may change, and that a key
 // scoped to SP1 never receives SP2's data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGlobalId } from '../../src/graphql/global-id.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
@@ -9,19 +10,63 @@ let world: World;
 type Role = 'ADMIN' | 'CONTRACT_MANAGER' | 'PARTNER' | 'AGENT' | 'VIEWER';
 const ROLES: Role[] = ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER', 'AGENT', 'VIEWER'];
 const keys = {} as Record<Role, string>;
-let sp2Internal: { link: string };
+/** SP2's own records, which no SP1-scoped key may see. */
+let sp2: { link: string; linkSet: string; accountingObject: string; contract: string; transfer: string; apiKey: string };
+/** Records touching SP1, which its scoped keys see. */
+let sp1: { transfer: string; apiKey: string };
 
 beforeAll(async () => {
   api = await startTestApi();
   world = await buildWorld(api);
   // Global roles have no organization; scoped ones are SP1's.
   for (const role of ROLES) keys[role] = await api.keyFor(role, role === 'ADMIN' || role === 'CONTRACT_MANAGER' ? undefined : 'sp1');
-  const made = await api.admin(`mutation($a: ID!, $b: ID!) { createLink(input: { name: "SP2 internal", kind: INTERNAL, aEnd: $a, bEnd: $b }) { link { id } } }`, {
+  const made = async (mutation: string, variables: Record<string, unknown> = {}) => {
+    const result = await api.admin(mutation, variables);
+    const payload = Object.values(result.data as Record<string, Record<string, { id: string }>>)[0]!;
+    return Object.values(payload).find((value) => value !== null && typeof value === 'object' && 'id' in value)!.id;
+  };
+  const link = await made(`mutation($a: ID!, $b: ID!) { createLink(input: { name: "SP2 internal", kind: INTERNAL, aEnd: $a, bEnd: $b }) { link { id } } }`, {
     a: world.router.sp2,
     b: world.as.sp2.componentId,
   });
-  sp2Internal = { link: made.data.createLink.link.id };
+  const linkSet = await made(`mutation { createLinkSet(input: { name: "SP2 core", owner: "sp2" }) { linkSet { id } } }`);
+  const accountingObject = await made(`mutation { createAccountingObject(input: { name: "SP2 bytes", owner: "sp2", metric: BYTES }) { accountingObject { id } } }`);
+  const contract = await made(`mutation { createContract(input: { name: "CDN pays SP2", payer: "cdn", payee: "sp2", currency: "EUR", billingPeriod: MONTH, startsAt: "2026-01-01T00:00:00Z" }) { contract { id } } }`);
+  const apiKey = (await api.admin(`{ apiKeys(first: 100) { edges { node { id role organization { slug } } } } }`)).data.apiKeys.edges as { node: { id: string; role: string; organization: { slug: string } | null } }[];
+  const transfers = await recordTransfers();
+  sp2 = { link, linkSet, accountingObject, contract, transfer: transfers.sp2ToSp2, apiKey: (await keyRecord(await api.keyFor('VIEWER', 'sp2'))).id };
+  sp1 = { transfer: transfers.sp1ToSp2, apiKey: apiKey.find((e) => e.node.role === 'VIEWER' && e.node.organization?.slug === 'sp1')!.node.id };
 });
+
+/** Transfers are ingested in a later issue; until then they are written straight to the table. */
+async function recordTransfers() {
+  const prisma = api.db.prisma;
+  const org = async (slug: string) => (await prisma.organization.findUniqueOrThrow({ where: { slug } })).id;
+  const [sp1Id, sp2Id, content] = [await org('sp1'), await org('sp2'), await prisma.content.findFirstOrThrow()];
+  const transfer = async (externalId: string, from: string, to: string) => {
+    const row = await prisma.transferEvent.create({
+      data: {
+        reporterId: from,
+        externalId,
+        sourceAddress: '192.0.2.1',
+        destinationAddress: '192.0.2.2',
+        sourceNetworkId: from,
+        destinationNetworkId: to,
+        bytes: 1000n,
+        startedAt: new Date('2026-10-01T18:00:00Z'),
+        endedAt: new Date('2026-10-01T18:01:00Z'),
+        contentId: content.id,
+        type: 'CDN_DOWNLOAD',
+      },
+    });
+    return toGlobalId('TransferEvent', row.id);
+  };
+  return { sp1ToSp2: await transfer('t-sp1', sp1Id, sp2Id), sp2ToSp2: await transfer('t-sp2', sp2Id, sp2Id) };
+}
+
+async function keyRecord(key: string): Promise<{ id: string }> {
+  return (await api.gql('{ me { id } }', {}, key)).data.me;
+}
 afterAll(() => api?.close());
 
 const codeOf = (result: { errors?: { extensions: { code: string } }[] }) => result.errors?.[0]?.extensions.code ?? 'OK';
@@ -57,8 +102,12 @@ describe('reading', () => {
     ['AutonomousSystem', world.as.sp1.id, world.as.sp2.id, true],
     ['NetworkComponent (router)', world.router.sp1, world.router.sp2, false],
     ['Client', world.client.alice, world.client.bob, false],
-    ['Link', world.link, sp2Internal.link, false],
+    ['Link', world.link, sp2.link, false],
     ['Content', world.content, world.content, true],
+    ['LinkSet', world.linkSet, sp2.linkSet, false],
+    ['AccountingObject (via its contract with SP1)', world.accountingObject, sp2.accountingObject, false],
+    ['Contract', world.contract, sp2.contract, false],
+    ['TransferEvent', sp1.transfer, sp2.transfer, false],
   ];
 
   it('AGENT keys may read nothing but themselves', async () => {
@@ -99,13 +148,12 @@ describe('reading', () => {
     expect(viewer.contracts.totalCount).toBe(1);
     expect(viewer.networkComponents.edges).toEqual([{ node: { name: 'ae1.cr1.fra.sp1.example' } }]);
 
-    // An SP2 key sees none of SP1's private records.
-    const sp2 = await api.keyFor('VIEWER', 'sp2');
-    const other = (await api.gql(query, {}, sp2)).data;
+    // An SP2 key sees its own and none of SP1's private records.
+    const other = (await api.gql(query, {}, await api.keyFor('VIEWER', 'sp2'))).data;
     expect(other.clients.edges).toEqual([{ node: { name: 'bob' } }]);
-    expect(other.linkSets.totalCount).toBe(0);
-    expect(other.accountingObjects.totalCount).toBe(0);
-    expect(other.contracts.totalCount).toBe(0);
+    expect(other.linkSets.totalCount).toBe(1);
+    expect(other.accountingObjects.totalCount).toBe(1);
+    expect(other.contracts.totalCount).toBe(1);
   });
 
   it('nested lists are narrowed too: an object’s entities show only what the key may see', async () => {
@@ -118,6 +166,13 @@ describe('reading', () => {
     const partner = (await api.gql(query, { id: world.accountingObject }, keys.PARTNER)).data.node.entities;
     expect(admin.totalCount).toBe(2);
     expect(partner).toEqual({ totalCount: 1, edges: [{ node: { name: 'alice' } }] });
+  });
+
+  it('a scoped key sees its own API key record and no other', async () => {
+    const read = async (id: string) => (await api.gql(`query($id: ID!) { node(id: $id) { id } }`, { id }, keys.VIEWER)).data.node?.id ?? null;
+    expect(await read(sp1.apiKey)).toBe(sp1.apiKey);
+    expect(await read(sp2.apiKey)).toBeNull();
+    expect((await api.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: sp2.apiKey }, keys.ADMIN)).data.node.id).toBe(sp2.apiKey);
   });
 
   it('API keys are listed only for admins', async () => {
@@ -163,7 +218,7 @@ describe('writing', () => {
       [`mutation($id: ID!) { deleteNetworkComponent(input: { id: $id }) { deletedId userErrors { field code } } }`, { id: world.router.sp2 }],
       [`mutation($id: ID!) { updateOrganization(input: { id: $id, name: "taken over" }) { organization { id } userErrors { field code } } }`, { id: world.org.sp2 }],
       [`mutation { createClient(input: { name: "x", addresses: ["203.0.113.5"], subscriberNetwork: "sp2" }) { client { id } userErrors { field code } } }`, {}],
-      [`mutation($id: ID!) { deleteLink(input: { id: $id }) { deletedId userErrors { field code } } }`, { id: sp2Internal.link }],
+      [`mutation($id: ID!) { deleteLink(input: { id: $id }) { deletedId userErrors { field code } } }`, { id: sp2.link }],
     ];
     for (const [query, variables] of attempts) {
       const result = await api.gql(query, variables, partner);
@@ -173,8 +228,8 @@ describe('writing', () => {
     // Nothing changed.
     const bob = await api.admin(`query($id: ID!) { node(id: $id) { ... on Client { name } } }`, { id: world.client.bob });
     expect(bob.data.node.name).toBe('bob');
-    const sp2 = await api.admin(`{ organization(slug: "sp2") { name } }`);
-    expect(sp2.data.organization.name).toBe('Service Provider 2');
+    const sp2Organization = await api.admin(`{ organization(slug: "sp2") { name } }`);
+    expect(sp2Organization.data.organization.name).toBe('Service Provider 2');
   });
 
   it('a partner may maintain its own organization', async () => {
