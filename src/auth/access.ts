@@ -10,6 +10,7 @@ import { visibilityFor, type Visibility } from './visibility.ts';
 export type WritableRecord =
   | 'Organization'
   | 'AutonomousSystem'
+  | 'AddressPrefix'
   | 'NetworkComponent'
   | 'Client'
   | 'Link'
@@ -24,6 +25,7 @@ export type WritableRecord =
 const WRITERS: Record<WritableRecord, readonly ApiKeyRole[]> = {
   Organization: ['ADMIN', 'PARTNER'],
   AutonomousSystem: ['ADMIN', 'PARTNER'],
+  AddressPrefix: ['ADMIN', 'PARTNER'],
   NetworkComponent: ['ADMIN', 'PARTNER'],
   Client: ['ADMIN', 'PARTNER'],
   Link: ['ADMIN', 'PARTNER'],

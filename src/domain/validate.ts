@@ -13,6 +13,44 @@ export function canonicalAddress(text: string): string | null {
   return ipaddr.process(text).toString();
 }
 
+/**
+ * The canonical text of a CIDR prefix with its host bits cleared ("79.214.61.102/10" becomes
+ * "79.192.0.0/10"), or null if it is not one. An address alone is a /32 or /128.
+ */
+export function canonicalPrefix(text: string): string | null {
+  const [address = '', length, ...rest] = text.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return null;
+  const parsed = ipaddr.parse(address);
+  const max = parsed.kind() === 'ipv4' ? 32 : 128;
+  const bits = length === undefined ? max : /^\d{1,3}$/.test(length) ? Number(length) : NaN;
+  if (!(bits >= 0 && bits <= max)) return null;
+  const network = parsed.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(`${address}/${bits}`) : ipaddr.IPv6.networkAddressFromCIDR(`${address}/${bits}`);
+  return `${network.toString()}/${bits}`;
+}
+
+export function prefix(field: FieldPath, value: string): string {
+  const canonical = canonicalPrefix(value);
+  if (canonical === null) throw new InputError(field, `"${value}" is not a CIDR prefix, e.g. "79.192.0.0/10" or "2003::/19".`);
+  return canonical;
+}
+
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?(?:\.[a-z0-9*](?:[a-z0-9*-]*[a-z0-9*])?)*$/;
+
+/** Hostname globs: `*` matches within one label, e.g. "*.cr1.fra.sp1.example". */
+export function hostnamePatterns(field: FieldPath, values: readonly string[]): string[] {
+  return [
+    ...new Set(
+      values.map((value, index) => {
+        const pattern = value.toLowerCase();
+        if (!HOSTNAME_PATTERN.test(pattern) || pattern.replaceAll('*', '').replaceAll('.', '') === '') {
+          throw new InputError([...field, String(index)], `"${value}" is not a hostname pattern, e.g. "*.cr1.fra.sp1.example".`);
+        }
+        return pattern;
+      }),
+    ),
+  ];
+}
+
 export function addresses(field: FieldPath, values: readonly string[]): string[] {
   const result: string[] = [];
   values.forEach((value, index) => {

@@ -5,6 +5,7 @@ import { isUuid } from '../domain/validate.ts';
 export const NODE_TYPES = [
   'Organization',
   'AutonomousSystem',
+  'AddressPrefix',
   'NetworkComponent',
   'Client',
   'Link',

@@ -4,6 +4,7 @@
 import DataLoader from 'dataloader';
 import type {
   AccountingObject,
+  AddressPrefix,
   ApiKey,
   AutonomousSystem,
   Client,
@@ -111,6 +112,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
   return {
     organization: directory.organization,
     autonomousSystem: byId<AutonomousSystem>((ids) => prisma.autonomousSystem.findMany({ where: { id: { in: ids } } })),
+    addressPrefix: byId<AddressPrefix>((ids) => prisma.addressPrefix.findMany({ where: { id: { in: ids } } })),
     component: byId<NetworkComponent>((ids) => prisma.networkComponent.findMany({ where: { id: { in: ids }, AND: [v.component ?? {}] } })),
     client: byId<Client>((ids) => prisma.client.findMany({ where: { id: { in: ids }, AND: [v.client ?? {}] } })),
     link: byId<Link>((ids) => prisma.link.findMany({ where: { id: { in: ids }, AND: [v.link ?? {}] } })),

@@ -21,6 +21,7 @@ export interface ComponentInput {
   owner?: string | null;
   parent?: string | null;
   hostname?: string | null;
+  hostnamePatterns?: string[] | null;
   addresses?: string[] | null;
   countryCode?: string | null;
   recordTransfers?: boolean | null;
@@ -42,6 +43,7 @@ async function fields(prisma: PrismaClient, input: ComponentInput, guard: OwnerG
     ...(ownerId && { ownerId }),
     ...(parentId && { parentId }),
     ...(input.hostname !== undefined && { hostname: input.hostname === null ? null : valid.name(['input', 'hostname'], input.hostname.toLowerCase(), 253) }),
+    ...(input.hostnamePatterns != null && { hostnamePatterns: valid.hostnamePatterns(['input', 'hostnamePatterns'], input.hostnamePatterns) }),
     ...(input.addresses != null && { addresses: valid.addresses(['input', 'addresses'], input.addresses) }),
     ...(input.countryCode !== undefined && { countryCode: valid.countryCode(['input', 'countryCode'], input.countryCode) }),
     ...(input.recordTransfers != null && { recordTransfers: input.recordTransfers }),

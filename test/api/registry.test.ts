@@ -88,11 +88,50 @@ describe('autonomous systems', () => {
   });
 });
 
+describe('address prefixes', () => {
+  const create = (input: Record<string, unknown>) =>
+    api.admin(`mutation($i: CreateAddressPrefixInput!) { createAddressPrefix(input: $i) { addressPrefix { id prefix asNumber organization { slug } } ${ERRORS} } }`, { i: input });
+
+  it('are stored canonical, host bits cleared, and listed per organization', async () => {
+    const { data } = await create({ prefix: '198.51.100.77/24', organization: 'sp1', asNumber: 64501, description: 'lab' });
+    expect(data.createAddressPrefix).toMatchObject({ addressPrefix: { prefix: '198.51.100.0/24', asNumber: 64501, organization: { slug: 'sp1' } }, userErrors: [] });
+    await create({ prefix: '2001:DB8:0:0::/48', organization: 'sp2' });
+    const listed = await api.admin(`{ addressPrefixes(first: 10, organization: "sp2") { totalCount edges { node { prefix } } } }`);
+    expect(listed.data.addressPrefixes).toEqual({ totalCount: 1, edges: [{ node: { prefix: '2001:db8::/48' } }] });
+  });
+
+  it('refuse a malformed or taken prefix, and an owner that is not an ISP', async () => {
+    expect((await create({ prefix: '198.51.100.0/33', organization: 'sp1' })).data.createAddressPrefix.userErrors[0]).toMatchObject({ field: ['input', 'prefix'], code: 'INVALID' });
+    expect((await create({ prefix: '198.51.100.1/24', organization: 'sp2' })).data.createAddressPrefix.userErrors[0]).toMatchObject({
+      field: ['input', 'prefix'],
+      message: '198.51.100.0/24 is already registered.',
+      code: 'TAKEN',
+    });
+    expect((await create({ prefix: '192.0.2.0/24', organization: 'moviestudio' })).data.createAddressPrefix.userErrors[0]).toMatchObject({ field: ['input', 'organization'] });
+  });
+
+  it('update and delete', async () => {
+    const made = (await create({ prefix: '203.0.113.0/25', organization: 'sp2' })).data.createAddressPrefix.addressPrefix;
+    const updated = await api.admin(`mutation($id: ID!) { updateAddressPrefix(input: { id: $id, prefix: "203.0.113.0/24", asNumber: 64502 }) { addressPrefix { prefix asNumber } } }`, { id: made.id });
+    expect(updated.data.updateAddressPrefix.addressPrefix).toEqual({ prefix: '203.0.113.0/24', asNumber: 64502 });
+    expect((await api.admin(`mutation($id: ID!) { deleteAddressPrefix(input: { id: $id }) { deletedId } }`, { id: made.id })).data.deleteAddressPrefix.deletedId).toBe(made.id);
+  });
+});
+
 describe('network components', () => {
   it('list by kind and owner, with parents', async () => {
     const { data } = await api.admin(`{ networkComponents(first: 10, kind: ROUTER, owner: "sp1") { totalCount edges { node { name hostname parent { name } } } } }`);
     expect(data.networkComponents.totalCount).toBe(1);
     expect(data.networkComponents.edges[0].node).toEqual({ name: 'ae1.cr1.fra.sp1.example', hostname: 'ae1.cr1.fra.sp1.example', parent: { name: 'AS64501 SP1' } });
+  });
+
+  it('carry hostname patterns for a router’s other interface names', async () => {
+    const made = await api.admin(
+      `mutation { createNetworkComponent(input: { kind: ROUTER, name: "cr2.fra", owner: "sp1", hostnamePatterns: ["*.CR2.fra.sp1.example", "ae*.cr2.fra.sp1.example"] }) { networkComponent { hostnamePatterns } ${ERRORS} } }`,
+    );
+    expect(made.data.createNetworkComponent).toEqual({ networkComponent: { hostnamePatterns: ['*.cr2.fra.sp1.example', 'ae*.cr2.fra.sp1.example'] }, userErrors: [] });
+    const bad = await api.admin(`mutation { createNetworkComponent(input: { kind: ROUTER, name: "x", owner: "sp1", hostnamePatterns: ["ok.example", "*.*"] }) { ${ERRORS} } }`);
+    expect(bad.data.createNetworkComponent.userErrors[0]).toMatchObject({ field: ['input', 'hostnamePatterns', '1'] });
   });
 
   it('send autonomous systems and links to their own mutations', async () => {

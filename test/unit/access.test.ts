@@ -43,6 +43,7 @@ describe('Access', () => {
     const table: Record<WritableRecord, ApiKeyRole[]> = {
       Organization: ['ADMIN', 'PARTNER'],
       AutonomousSystem: ['ADMIN', 'PARTNER'],
+      AddressPrefix: ['ADMIN', 'PARTNER'],
       NetworkComponent: ['ADMIN', 'PARTNER'],
       Client: ['ADMIN', 'PARTNER'],
       Link: ['ADMIN', 'PARTNER'],

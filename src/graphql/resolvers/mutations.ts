@@ -6,6 +6,7 @@ import { createApiKey, revokeApiKey } from '../../auth/api-keys.ts';
 import * as contents from '../../catalog/contents.ts';
 import * as contracts from '../../contracts/contracts.ts';
 import { found, rowId } from '../../domain/references.ts';
+import * as addressPrefixes from '../../registry/address-prefixes.ts';
 import * as autonomousSystems from '../../registry/autonomous-systems.ts';
 import * as clients from '../../registry/clients.ts';
 import * as components from '../../registry/components.ts';
@@ -53,6 +54,19 @@ export const Mutation: MutationResolvers = {
   deleteAutonomousSystem: (_, { input }, ctx) => {
     const guard = ctx.access.writer('AutonomousSystem');
     return deletion('AutonomousSystem', input.id, (id) => autonomousSystems.deleteAutonomousSystem(ctx.prisma, id, guard));
+  },
+
+  createAddressPrefix: (_, { input }, ctx) => {
+    const guard = ctx.access.writer('AddressPrefix');
+    return payload('addressPrefix', () => addressPrefixes.createAddressPrefix(ctx.prisma, input, guard));
+  },
+  updateAddressPrefix: (_, { input }, ctx) => {
+    const guard = ctx.access.writer('AddressPrefix');
+    return payload('addressPrefix', () => addressPrefixes.updateAddressPrefix(ctx.prisma, rowId(ID, input.id, 'AddressPrefix'), input, guard));
+  },
+  deleteAddressPrefix: (_, { input }, ctx) => {
+    const guard = ctx.access.writer('AddressPrefix');
+    return deletion('AddressPrefix', input.id, (id) => addressPrefixes.deleteAddressPrefix(ctx.prisma, id, guard));
   },
 
   createNetworkComponent: (_, { input }, ctx) => {

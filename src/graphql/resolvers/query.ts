@@ -18,6 +18,7 @@ export async function loadNode(ctx: GraphQLContext, globalId: string): Promise<N
   const loaderOf: { [T in NodeType]: { load(id: string): Promise<Untagged<T> | null> } } = {
     Organization: loaders.organization,
     AutonomousSystem: loaders.autonomousSystem,
+    AddressPrefix: loaders.addressPrefix,
     NetworkComponent: loaders.component,
     Client: loaders.client,
     Link: loaders.link,
@@ -76,6 +77,17 @@ export const Query: QueryResolvers = {
       args,
       (page) => ctx.prisma.autonomousSystem.findMany({ where: { ...where, id: page.id }, orderBy: { id: 'asc' }, take: page.take }),
       () => ctx.prisma.autonomousSystem.count({ where }),
+    );
+  },
+
+  addressPrefixes: (_, args, ctx) => {
+    ctx.access.reader();
+    const where: Prisma.AddressPrefixWhereInput = { organization: bySlug(args.organization) };
+    return listConnection(
+      ctx,
+      args,
+      (page) => ctx.prisma.addressPrefix.findMany({ where: { ...where, id: page.id }, orderBy: { id: 'asc' }, take: page.take }),
+      () => ctx.prisma.addressPrefix.count({ where }),
     );
   },
 

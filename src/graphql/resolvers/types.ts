@@ -25,6 +25,11 @@ export const types: Resolvers = {
     component: async (as, _, ctx) => (await ctx.loaders.component.load(as.componentId))!,
   },
 
+  AddressPrefix: {
+    id: globalId('AddressPrefix'),
+    organization: async (prefix, _, ctx) => (await ctx.directory.organization.load(prefix.organizationId))!,
+  },
+
   NetworkComponent: {
     id: globalId('NetworkComponent'),
     owner: (c, _, ctx) => (c.ownerId ? ctx.directory.organization.load(c.ownerId) : null),
