@@ -24,6 +24,7 @@ import { open as openFile, stat } from 'node:fs/promises';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { Reader, type Response } from 'maxmind';
 import ipaddr from 'ipaddr.js';
+import { BoundedCache } from './bounded-cache.ts';
 
 /** The file's metadata: database type, IP version, build time, node count. */
 export type IpDatabaseMetadata = Reader<Response>['metadata'];
@@ -95,22 +96,6 @@ function identityOf(stats: Stats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
 }
 
-/** A small FIFO cache: enough to spare decoding the same few thousand records again and again. */
-class BoundedCache {
-  private readonly entries = new Map<number | string, unknown>();
-  constructor(private readonly max: number) {}
-  get(key: number | string): unknown {
-    return this.entries.get(key);
-  }
-  set(key: number | string, value: unknown): void {
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, value);
-  }
-}
-
 /** The address to give the reader, or null when the file cannot hold it. */
 function lookupAddress(address: string, ipv4Only: boolean): string | null {
   if (!address.includes(':')) return address;
@@ -151,7 +136,7 @@ function makeSnapshot<T>(path: string, reader: Reader<Response>, generation: num
  */
 function readerFor(buffer: Buffer, cacheSize: number): Reader<Response> {
   if (buffer[0] === GZIP_MAGIC[0] && buffer[1] === GZIP_MAGIC[1]) throw new Error('the file is gzip-compressed; decompress it first');
-  const reader = new Reader<Response>(buffer, cacheSize > 0 ? { cache: new BoundedCache(cacheSize) } : {});
+  const reader = new Reader<Response>(buffer, cacheSize > 0 ? { cache: new BoundedCache<number | string, unknown>(cacheSize) } : {});
   const { metadata } = reader;
   if (metadata.binaryFormatMajorVersion !== 2) throw new Error(`binary format ${String(metadata.binaryFormatMajorVersion)} is not 2`);
   if (metadata.ipVersion !== 4 && metadata.ipVersion !== 6) throw new Error(`ip_version ${String(metadata.ipVersion)} is neither 4 nor 6`);

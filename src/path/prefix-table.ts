@@ -2,7 +2,8 @@
 // addresses are consulted for every endpoint of every transfer, before the IP database, so the
 // lookup is a walk down a binary trie, not a query.
 import ipaddr from 'ipaddr.js';
-import { canonicalAddress, canonicalPrefix } from '../domain/validate.ts';
+import { canonicalPrefix } from '../domain/validate.ts';
+import { parseAddress, type Address } from './address.ts';
 
 interface TrieNode<T> {
   zero?: TrieNode<T>;
@@ -39,13 +40,12 @@ export class PrefixTable<T> {
     node.entry = { prefix: canonical, value };
   }
 
-  /** The most specific prefix holding the address, or null. */
-  match(address: string): PrefixMatch<T> | null {
-    const canonical = canonicalAddress(address);
-    if (canonical === null) return null;
-    const parsed = ipaddr.parse(canonical);
-    const bytes = parsed.toByteArray();
-    let node: TrieNode<T> | undefined = this.roots[parsed.kind()];
+  /** The most specific prefix holding the address (text, or parsed), or null. */
+  match(address: string | Address): PrefixMatch<T> | null {
+    const parsed = typeof address === 'string' ? parseAddress(address) : address;
+    if (parsed === null) return null;
+    const { bytes } = parsed;
+    let node: TrieNode<T> | undefined = parsed.family === 4 ? this.roots.ipv4 : this.roots.ipv6;
     let best: PrefixMatch<T> | null = null;
     for (let bit = 0; node; bit++) {
       if (node.entry) best = node.entry;

@@ -21,6 +21,8 @@
 // NAT64, 6to4 and Teredo addresses do embed a public IPv4 address; they stay special because the
 // embedded address names a translator or relay's far side, not where the endpoint is.
 import ipaddr from 'ipaddr.js';
+import type { Address } from './address.ts';
+import { PrefixTable } from './prefix-table.ts';
 
 /** The ipaddr.js range an address is in ("private", "loopback"…), or null for public unicast. */
 export function specialRangeOf(address: string): string | null {
@@ -31,6 +33,31 @@ export function specialRangeOf(address: string): string | null {
 /** True when the address must not be looked up. Throws a TypeError when it is not an address. */
 export function isSpecialAddress(address: string): boolean {
   return specialRangeOf(address) !== null;
+}
+
+type SpecialRanges = Record<string, [ipaddr.IPv4 | ipaddr.IPv6, number] | [ipaddr.IPv4 | ipaddr.IPv6, number][]>;
+let specialTable: PrefixTable<string> | undefined;
+
+/**
+ * ipaddr.js's own special ranges in a prefix trie: the same answer as `isSpecialAddress` for an
+ * address parsed once (see address.ts), without matching it against each range in turn.
+ */
+export function isSpecial(address: Address): boolean {
+  if (specialTable === undefined) {
+    const table = new PrefixTable<string>();
+    // Not in ipaddr.js's type declarations, but what its range() matches against since 1.x;
+    // special-addresses.test.ts checks the two agree.
+    const prototypes = [ipaddr.IPv4.prototype, ipaddr.IPv6.prototype] as unknown as { SpecialRanges: SpecialRanges }[];
+    for (const { SpecialRanges: ranges } of prototypes) {
+      for (const [name, entries] of Object.entries(ranges)) {
+        // A range is one [address, bits] pair or a list of them.
+        const list = typeof entries[1] === 'number' ? [entries as [ipaddr.IPv4 | ipaddr.IPv6, number]] : (entries as [ipaddr.IPv4 | ipaddr.IPv6, number][]);
+        for (const [network, bits] of list) table.set(`${network.toString()}/${bits}`, name);
+      }
+    }
+    specialTable = table;
+  }
+  return specialTable.match(address) !== null;
 }
 
 /**

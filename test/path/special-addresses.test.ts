@@ -1,6 +1,7 @@
 // Each range that must never be looked up, at its edges, and the public addresses just outside.
 import { describe, expect, it } from 'vitest';
-import { isSpecialAddress, specialRangeOf } from '../../src/path/special-addresses.ts';
+import { parseAddress } from '../../src/path/address.ts';
+import { isSpecial, isSpecialAddress, specialRangeOf } from '../../src/path/special-addresses.ts';
 
 const special: [range: string, addresses: string[], expected: string][] = [
   ['10/8 (RFC 1918)', ['10.0.0.0', '10.255.255.255'], 'private'],
@@ -62,6 +63,25 @@ describe('isSpecialAddress', () => {
   it('refuses strings that are not addresses, and the loose IPv4 forms the readers do not accept', () => {
     for (const text of ['', 'example.com', '256.1.1.1', '1.2.3', '127.1', '2130706433', '0x7f.0.0.1', '010.0.0.1', '1::2::3', '8.8.8.8/32']) {
       expect(() => isSpecialAddress(text), text).toThrow(TypeError);
+    }
+  });
+});
+
+describe('isSpecial, on a parsed address', () => {
+  it('agrees with isSpecialAddress on every address above and on random ones, IPv4 and IPv6', () => {
+    let state = 12345;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    const random = Array.from({ length: 20_000 }, (_, i) =>
+      i % 4 === 3
+        ? // IPv6 around the special blocks: the first hextet from a few interesting values.
+          `${['2001', '2002', '64', 'fe80', 'fc00', 'ff02', '3fff', '2a00', '100', '5f00'][next() % 10]}:${(next() % 65536).toString(16)}::${(next() % 65536).toString(16)}`
+        : `${next() % 256}.${next() % 256}.${next() % 256}.${next() % 256}`,
+    );
+    const listed = [...special.flatMap(([, addresses]) => addresses), ...publicAddresses];
+    for (const address of [...listed, ...random]) {
+      const parsed = parseAddress(address);
+      expect(parsed, address).not.toBeNull();
+      expect(isSpecial(parsed!), address).toBe(isSpecialAddress(address));
     }
   });
 });
