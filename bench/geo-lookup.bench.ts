@@ -7,34 +7,11 @@ import { performance } from 'node:perf_hooks';
 import maxmind, { type CountryResponse } from 'maxmind';
 import { lookupPlaces, type GeoRecord } from '../src/path/geography.ts';
 import { openIpDatabase } from '../src/path/ip-database.ts';
-import { isSpecialAddress } from '../src/path/special-addresses.ts';
+import { publicAddresses } from './support/addresses.ts';
 
 const GEO_FILE = fileURLToPath(import.meta.resolve('@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb'));
 const ADDRESSES = 50_000;
 const ROUNDS = 15;
-
-/** A fixed seed, so that every run looks up the same addresses. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    state ^= state >>> 12;
-    return state / 2 ** 32;
-  };
-}
-
-function publicAddresses(count: number): string[] {
-  const next = random(42);
-  const byte = () => Math.floor(next() * 256);
-  const hextet = () => Math.floor(next() * 65536).toString(16);
-  const addresses: string[] = [];
-  while (addresses.length < count) {
-    // Four in five IPv4; IPv6 from the global unicast block that is actually allocated (2000::/4).
-    const address = next() < 0.8 ? `${byte()}.${byte()}.${byte()}.${byte()}` : `2${Math.floor(next() * 4096).toString(16).padStart(3, '0')}:${hextet()}:${hextet()}::${hextet()}`;
-    if (!isSpecialAddress(address)) addresses.push(address);
-  }
-  return addresses;
-}
 
 function rate(addresses: readonly string[], lookup: (address: string) => unknown): number {
   let found = 0;
@@ -48,7 +25,7 @@ function rate(addresses: readonly string[], lookup: (address: string) => unknown
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export async function run(): Promise<void> {
-  const addresses = publicAddresses(ADDRESSES);
+  const addresses = publicAddresses(ADDRESSES, 42);
   const bare = await maxmind.open<CountryResponse>(GEO_FILE);
   const holder = await openIpDatabase<GeoRecord>(GEO_FILE);
   try {

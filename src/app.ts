@@ -1,5 +1,5 @@
-// Start-up in order: database → migrations → demo world (on an empty database) → GraphQL schema
-// → HTTP server. Whatever fails stops the start with one line saying what, and what was opened
+// Start-up in order: database → migrations → demo world (on an empty database) → IP databases
+// → GraphQL schema → HTTP server. Whatever fails stops the start with one line saying what, and what was opened
 // is closed again.
 import { authenticate } from './auth/api-keys.ts';
 import { describeDatabase, type Config } from './config.ts';
@@ -8,11 +8,14 @@ import type { Database } from './db/database.ts';
 import { applyMigrations } from './db/migrations.ts';
 import { openDatabase } from './db/open.ts';
 import { createContext } from './graphql/context.ts';
+import { registryChangesPlugin } from './graphql/plugins/registry-changes.ts';
 import { createExecutableSchema } from './graphql/schema.ts';
 import { createHttpServer, listen, ListenError, type HttpServer } from './http/server.ts';
 import { failureReason } from './observability/failure-reason.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { openIpData, type IpData } from './path/ip-data.ts';
+import { PathService } from './path/service.ts';
 
 export interface PathLedger {
   /** Where the API answers, e.g. http://localhost:4000 (the API is at /graphql). */
@@ -69,9 +72,14 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
       demoAdminKey = demo.adminKey;
     }
 
-    const server = await serveDatabase(db, config, logger);
+    const ipData = await step('could not open the IP databases', () => openIpData(config.ipData, logger));
+    const files = ipData.describe();
+    logger.info({ asn: files.asn, geo: files.geo }, `reading IP → AS from ${files.asn.path}, IP → place from ${files.geo.path}`);
+
+    const server = await serveDatabase(db, config, logger, ipData);
     const { url } = await listen(server, config.server.port, config.server.host).catch(async (error: unknown) => {
       await server.close();
+      ipData.close();
       throw error instanceof ListenError ? new StartError(error.message, { cause: error }) : error;
     });
     logger.info({ url: `${url}/graphql` }, `PathLedger is listening on ${url}/graphql`);
@@ -90,6 +98,7 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
           try {
             await server.close();
           } finally {
+            ipData.close();
             await db.close();
           }
         })()),
@@ -101,7 +110,9 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
 }
 
 /** The HTTP server over an open, migrated database: GraphQL, health and metrics. */
-export function serveDatabase(db: Database, config: Config, logger: Logger): Promise<HttpServer> {
+export function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
+  // One path service for the process: its registry snapshot is shared by every request.
+  const paths = new PathService(db.prisma, { addresses: () => ipData.addresses() });
   return createHttpServer({
     config,
     logger,
@@ -109,7 +120,8 @@ export function serveDatabase(db: Database, config: Config, logger: Logger): Pro
     schema: createExecutableSchema(),
     db,
     authenticate: (token) => authenticate(db.prisma, token),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql }),
+    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths }),
+    plugins: [registryChangesPlugin(paths)],
   });
 }
 

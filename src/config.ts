@@ -1,5 +1,7 @@
 // The server's settings, read from the environment once and validated in one place. The rest of
 // the code receives the typed `Config` and never looks at process.env itself.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 /** A setting the operator got wrong. The message is one line, fit to print as it is. */
 export class ConfigError extends Error {
@@ -41,7 +43,21 @@ export interface Config {
     /** Per API key, or per client address for anonymous requests; 0 turns the limit off. */
     requestsPerMinute: number;
   };
+  /** The MaxMind-format databases the path service reads addresses in. */
+  ipData: {
+    /** IP → AS. `buildIfMissing` when it is the default file in the data folder. */
+    asn: { path: string; buildIfMissing: boolean };
+    /** IP → country (region, city): ip-location-db's country file unless configured. */
+    geo: { path: string };
+    /** How often the files are checked for replacement; 0 = never reload. */
+    reloadIntervalMs: number;
+  };
 }
+
+/** Where `pathledger ipdb build` writes, and the server looks, unless PATHLEDGER_ASN_DB says otherwise. */
+export const ASN_DATABASE_FILE = 'asn.mmdb';
+/** The geo database shipped with the npm package of the same name (CC BY 4.0). */
+export const PACKAGED_GEO_DATABASE = '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb';
 
 /**
  * Every setting with its default, in the order of .env.example. Kept as data so that the list of
@@ -64,6 +80,11 @@ export const SETTINGS = {
   PATHLEDGER_RATE_LIMIT: '600',
   PATHLEDGER_MAX_BODY_BYTES: String(1024 * 1024),
   PATHLEDGER_SHUTDOWN_TIMEOUT_MS: '10000',
+  // Empty: <PATHLEDGER_DATA_DIR>/asn.mmdb, built from @ip-location-db/asn on first start.
+  PATHLEDGER_ASN_DB: '',
+  // Empty: the packaged @ip-location-db/geo-whois-asn-country-mmdb file.
+  PATHLEDGER_GEO_DB: '',
+  PATHLEDGER_IPDB_RELOAD_MS: '2000',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -108,7 +129,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: {
       requestsPerMinute: integer('PATHLEDGER_RATE_LIMIT', 0, Number.MAX_SAFE_INTEGER, 'requests per minute, an integer; 0 turns the limit off'),
     },
+    ipData: {
+      asn: read('PATHLEDGER_ASN_DB') === SETTINGS.PATHLEDGER_ASN_DB
+        ? { path: join(read('PATHLEDGER_DATA_DIR'), ASN_DATABASE_FILE), buildIfMissing: true }
+        : { path: read('PATHLEDGER_ASN_DB'), buildIfMissing: false },
+      geo: { path: read('PATHLEDGER_GEO_DB') === SETTINGS.PATHLEDGER_GEO_DB ? packagedFile(PACKAGED_GEO_DATABASE) : read('PATHLEDGER_GEO_DB') },
+      reloadIntervalMs: integer('PATHLEDGER_IPDB_RELOAD_MS', 0, Number.MAX_SAFE_INTEGER, 'an integer number of milliseconds; 0 never reloads'),
+    },
   };
+}
+
+/** A file inside an installed npm package, by its package path. */
+function packagedFile(specifier: string): string {
+  return createRequire(import.meta.url).resolve(specifier);
 }
 
 /**

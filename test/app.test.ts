@@ -1,7 +1,7 @@
 // The whole start-up on a database of its own: migrations, the demo world and its ADMIN key,
 // the API answering with that key, and a clean close.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPathLedger, type PathLedger } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { quoteIdentifier, runOnOwnConnection, withDatabase } from '../src/db/adapters.ts';
@@ -16,6 +16,7 @@ function testConfig(env: NodeJS.ProcessEnv = {}): Config {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     PATHLEDGER_DATA_DIR: 'memory://',
+    PATHLEDGER_ASN_DB: inject('asnDatabase'),
     ...(serverUrl ? { DATABASE_URL: withDatabase(serverUrl, databaseName) } : {}),
     ...env,
   });

@@ -22,6 +22,11 @@ describe('loadConfig', () => {
       log: { level: 'info' },
       graphql: { maxDepth: 12, maxCost: 50_000, defaultPageSize: 20, maxPageSize: 100 },
       rateLimit: { requestsPerMinute: 600 },
+      ipData: {
+        asn: { path: 'data/asn.mmdb', buildIfMissing: true },
+        geo: { path: expect.stringMatching(/geo-whois-asn-country-mmdb\/geo-whois-asn-country\.mmdb$/) },
+        reloadIntervalMs: 2000,
+      },
     });
   });
 
@@ -41,6 +46,9 @@ describe('loadConfig', () => {
       PATHLEDGER_RATE_LIMIT: '0',
       PATHLEDGER_MAX_BODY_BYTES: '2048',
       PATHLEDGER_SHUTDOWN_TIMEOUT_MS: '500',
+      PATHLEDGER_ASN_DB: '/srv/GeoLite2-ASN.mmdb',
+      PATHLEDGER_GEO_DB: '/srv/GeoLite2-City.mmdb',
+      PATHLEDGER_IPDB_RELOAD_MS: '0',
     });
     expect(config).toEqual({
       server: { port: 8080, host: '127.0.0.1', maxBodyBytes: 2048, shutdownTimeoutMs: 500 },
@@ -49,6 +57,7 @@ describe('loadConfig', () => {
       log: { level: 'debug' },
       graphql: { maxDepth: 8, maxCost: 1000, defaultPageSize: 10, maxPageSize: 50 },
       rateLimit: { requestsPerMinute: 0 },
+      ipData: { asn: { path: '/srv/GeoLite2-ASN.mmdb', buildIfMissing: false }, geo: { path: '/srv/GeoLite2-City.mmdb' }, reloadIntervalMs: 0 },
     });
   });
 

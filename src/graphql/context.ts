@@ -4,6 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import { Access } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
+import type { PathService } from '../path/service.ts';
 import { createDirectoryLoaders, createLoaders, type DirectoryLoaders, type Loaders } from './loaders.ts';
 import type { PageLimits } from './pagination.ts';
 
@@ -18,17 +19,20 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** The public directory (organizations), for any authenticated key. */
   directory: DirectoryLoaders;
+  /** The process's path service; mutations tell it the registry changed. */
+  paths: PathService;
 }
 
 export interface ContextOptions {
   db: Pick<Database, 'prisma'>;
   principal: Principal | null;
   limits: PageLimits;
+  paths: PathService;
 }
 
 // Plain properties, no getters: Apollo Server copies the context object, which would run them.
-export function createContext({ db, principal, limits }: ContextOptions): GraphQLContext {
+export function createContext({ db, principal, limits, paths }: ContextOptions): GraphQLContext {
   const access = new Access(principal);
   const directory = createDirectoryLoaders(db.prisma);
-  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory) };
+  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths };
 }

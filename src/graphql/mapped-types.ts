@@ -1,5 +1,6 @@
 // Shapes the resolvers pass around where a GraphQL type has no table of its own.
 import type { Client, Link, LinkSet, NetworkComponent } from '../generated/prisma/client.ts';
+import type { Path, PathComponent } from '../path/model.ts';
 import type { Connection, Edge } from './pagination.ts';
 
 /** `Crossing` is two columns of an accounting object's filter. */
@@ -17,3 +18,24 @@ export type AccountedEntityModel =
 
 export type AccountedEntityConnectionModel = Connection<AccountedEntityModel>;
 export type AccountedEntityEdgeModel = Edge<AccountedEntityModel>;
+
+/**
+ * A path's owners are organization ids, or "as:<number>" for an AS nobody registered; the names
+ * of those come from the path's own AS components, so each piece carries the path's name table.
+ */
+export interface PathModel {
+  path: Path;
+  discoveredNames: ReadonlyMap<string, string>;
+}
+export interface PathOwnerModel {
+  ownerId: string;
+  discoveredNames: ReadonlyMap<string, string>;
+}
+export interface PathComponentModel {
+  component: PathComponent;
+  discoveredNames: ReadonlyMap<string, string>;
+}
+export interface PathCrossingModel {
+  from: PathOwnerModel;
+  to: PathOwnerModel;
+}

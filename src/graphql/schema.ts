@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSchema, type GraphQLSchema, type GraphQLFieldResolver, isObjectType, isAbstractType } from 'graphql';
 import type { Resolvers } from '../generated/graphql.ts';
 import { Mutation } from './resolvers/mutations.ts';
+import { pathQuery, pathTypes } from './resolvers/path.ts';
 import { Query } from './resolvers/query.ts';
 import { types } from './resolvers/types.ts';
 import { BigIntScalar, DateTime, Decimal, IPAddress } from './scalars.ts';
@@ -13,7 +14,8 @@ export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.
 
 export const resolvers: Resolvers = {
   ...types,
-  Query,
+  ...pathTypes,
+  Query: { ...Query, ...pathQuery },
   Mutation,
   DateTime,
   BigInt: BigIntScalar,

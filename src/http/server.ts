@@ -37,6 +37,8 @@ export interface HttpServerDeps {
   createContext(args: { principal: Principal | null; requestId: string }): object;
   /** Milliseconds, for the rate limiter; injectable for tests. */
   now?: () => number;
+  /** Plugins of the application's own (the HTTP server's are always there). */
+  plugins?: ApolloServerPlugin[];
 }
 
 export interface HttpServer {
@@ -101,6 +103,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      ...(deps.plugins ?? []),
     ],
   });
   await apollo.start();

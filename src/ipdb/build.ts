@@ -2,6 +2,7 @@
 // @ip-location-db/asn CSVs, and puts it in place atomically: a server watching the file sees
 // the old database or the new one, never half of one.
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +12,13 @@ import { mmdbType, type MmdbMap } from './mmdb-data.ts';
 import { MmdbWriter, type AliasOutcome, type RecordSize } from './writer.ts';
 
 export const ASN_DATABASE_TYPE = 'PathLedger-ASN';
+/** The npm package with RouteViews + DB-IP's IP-to-AS ranges as CSV (CC BY 4.0). */
+export const ASN_PACKAGE = '@ip-location-db/asn';
+
+/** One of the package's CSVs (asn-ipv4.csv, asn-ipv6.csv); throws when the package is not installed. */
+export function packagedAsnCsv(name: 'asn-ipv4.csv' | 'asn-ipv6.csv'): string {
+  return createRequire(import.meta.url).resolve(`${ASN_PACKAGE}/${name}`);
+}
 
 export interface AsnBuildOptions {
   ipv4Csv: string;

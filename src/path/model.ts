@@ -6,7 +6,11 @@ export type Evidence = Exclude<ComponentSource, 'REGISTERED'>;
 
 /** A component as the path builder sees it. `key` identifies it across evidence. */
 export interface PathComponent {
-  /** Stable identity: "as:3320", "link:3320>3215", "router:<id>", "host:<id>", "country:DE"… */
+  /**
+   * Stable identity across evidence: "as:3320", "router:<id>", "host:<id>" for registered
+   * components; for discovered ones the key they are (or will be) stored under as `discoveryKey`:
+   * "link:3320>3215", "router:62.115.120.1", "country:DE".
+   */
   key: string;
   kind: ComponentKind;
   name: string;
@@ -31,14 +35,15 @@ export interface Endpoint {
   host: PathComponent | null;
   /** The AS announcing the address (or the host's registered ISP); null when unknown. */
   as: AutonomousSystemRef | null;
-  /** Country, region, city: coarse to fine. */
-  places: PathComponent[];
+  /** Country, region, city: coarse to fine. Shared between paths: never change it. */
+  places: readonly PathComponent[];
 }
 
-/** One traceroute hop, resolved: a router (known or revealed), and the AS its address is in. */
+/** One traceroute hop, resolved: a router (known or revealed), the AS its address is in, and the places its name gives away. */
 export interface Hop {
   router: PathComponent;
   asNumber: number | null;
+  places: readonly PathComponent[];
 }
 
 /** The owner changed from one component to the next: the path left `from` and entered `to`. */

@@ -1,6 +1,8 @@
 // What the path service knows from the registry, held in memory: resolving a path happens for
 // every transfer and must not cost queries. Loaded in four queries; replaced whole when the
 // registry changes (see PathService.invalidate) or grows old.
+const PLACE_KINDS = new Set<PathComponent['kind']>(['COUNTRY', 'REGION', 'CITY']);
+
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { PrefixTable } from './prefix-table.ts';
 import type { AutonomousSystemRef, PathComponent } from './model.ts';
@@ -14,6 +16,7 @@ export interface PrefixOwner {
 export interface RegisteredRouter {
   component: PathComponent;
   asNumber: number | null;
+  hostname: string | null;
 }
 
 export interface RegistrySnapshot {
@@ -30,10 +33,22 @@ export interface RegistrySnapshot {
   links: Map<string, PathComponent>;
   /** Switches by the component (router or link) they are registered on. */
   switches: Map<string, PathComponent[]>;
+  /** Countries, regions and cities stored by earlier resolutions, by discovery key. */
+  places: Map<string, PathComponent>;
 }
 
-const registered = (row: { id: string; kind: PathComponent['kind']; name: string; ownerId: string | null }): PathComponent => ({
-  key: `${row.kind.toLowerCase()}:${row.id}`,
+interface ComponentRow {
+  id: string;
+  kind: PathComponent['kind'];
+  name: string;
+  ownerId: string | null;
+  discoveryKey: string | null;
+}
+
+// A discovered component keeps the key it was discovered under, so that a path built before it
+// was stored and one built after name it alike.
+const registered = (row: ComponentRow): PathComponent => ({
+  key: row.discoveryKey ?? `${row.kind.toLowerCase()}:${row.id}`,
   kind: row.kind,
   name: row.name,
   ownerId: row.ownerId,
@@ -52,11 +67,11 @@ export async function loadRegistrySnapshot(prisma: PrismaClient): Promise<Regist
     prisma.autonomousSystem.findMany({ select: { number: true, name: true, ownerId: true, componentId: true }, orderBy: { number: 'asc' } }),
     prisma.addressPrefix.findMany({ select: { prefix: true, organizationId: true, asNumber: true } }),
     prisma.networkComponent.findMany({
-      where: { kind: { in: ['HOST', 'ROUTER', 'SWITCH'] } },
-      select: { id: true, kind: true, name: true, ownerId: true, parentId: true, hostname: true, hostnamePatterns: true, addresses: true },
+      where: { OR: [{ kind: { in: ['HOST', 'ROUTER', 'SWITCH'] } }, { kind: { in: [...PLACE_KINDS] }, discoveryKey: { not: null } }] },
+      select: { id: true, kind: true, name: true, ownerId: true, discoveryKey: true, parentId: true, hostname: true, hostnamePatterns: true, addresses: true },
       orderBy: { id: 'asc' },
     }),
-    prisma.link.findMany({ select: { aEndId: true, bEndId: true, component: { select: { id: true, kind: true, name: true, ownerId: true } } } }),
+    prisma.link.findMany({ orderBy: { id: 'asc' }, select: { aEndId: true, bEndId: true, component: { select: { id: true, kind: true, name: true, ownerId: true, discoveryKey: true } } } }),
   ]);
 
   const autonomousSystems = new Map<number, AutonomousSystemRef>();
@@ -81,13 +96,16 @@ export async function loadRegistrySnapshot(prisma: PrismaClient): Promise<Regist
     routerPatterns: [],
     links: new Map(),
     switches: new Map(),
+    places: new Map(),
   };
   for (const row of components) {
     const component = registered(row);
-    if (row.kind === 'HOST') {
+    if (PLACE_KINDS.has(row.kind)) {
+      snapshot.places.set(component.key, component);
+    } else if (row.kind === 'HOST') {
       for (const address of row.addresses) snapshot.hosts.set(address, component);
     } else if (row.kind === 'ROUTER') {
-      const router = { component, asNumber: row.parentId ? (asByComponent.get(row.parentId) ?? null) : null };
+      const router = { component, asNumber: row.parentId ? (asByComponent.get(row.parentId) ?? null) : null, hostname: row.hostname };
       for (const address of row.addresses) snapshot.routersByAddress.set(address, router);
       if (row.hostname) snapshot.routersByHostname.set(row.hostname, router);
       for (const glob of row.hostnamePatterns) snapshot.routerPatterns.push({ pattern: hostnamePattern(glob), router });
@@ -97,8 +115,11 @@ export async function loadRegistrySnapshot(prisma: PrismaClient): Promise<Regist
   }
   for (const link of links) {
     const component = registered(link.component);
-    snapshot.links.set(`${link.aEndId}|${link.bEndId}`, component);
-    snapshot.links.set(`${link.bEndId}|${link.aEndId}`, component);
+    // Two ASes joined by several links (peering in two cities): without finer evidence the path
+    // takes the one registered first, so that the same input always gives the same link.
+    for (const key of [`${link.aEndId}|${link.bEndId}`, `${link.bEndId}|${link.aEndId}`]) {
+      if (!snapshot.links.has(key)) snapshot.links.set(key, component);
+    }
   }
   return snapshot;
 }

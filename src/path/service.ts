@@ -4,16 +4,24 @@
 import { isIP } from 'node:net';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { InputError } from '../domain/input-error.ts';
-import { canonicalAddress } from '../domain/validate.ts';
 import { buildPath, type PathLookups } from './build.ts';
+import { discoveredOwnerId, inferredLinkKey, isUnregistered, registerDiscoveries } from './discoveries.ts';
+import { placesFromHostname } from './place-hints.ts';
 import type { AutonomousSystemRef, Endpoint, Hop, Path, PathComponent } from './model.ts';
 import { loadRegistrySnapshot, type RegisteredRouter, type RegistrySnapshot } from './registry-snapshot.ts';
-import { isSpecialAddress } from './special-addresses.ts';
+import { isSpecial } from './special-addresses.ts';
+import { parseAddress, type Address } from './address.ts';
 
 /** The AS announcing an address, as an ASN database says (GeoLite2-ASN fields). */
 export type AsnLookup = (address: string) => { number: number; name: string } | null;
 /** Country, region, city of an address, coarse to fine. */
-export type PlaceLookup = (address: string) => PathComponent[];
+export type PlaceLookup = (address: string) => readonly PathComponent[];
+
+/** What the IP databases say of addresses; taken once per resolution, so one file answers it all. */
+export interface AddressLookups {
+  asn: AsnLookup;
+  places: PlaceLookup;
+}
 
 export interface PathRequest {
   source: string;
@@ -23,19 +31,23 @@ export interface PathRequest {
 }
 
 export const MAX_HOPS = 64;
+const NO_COMPONENTS: readonly PathComponent[] = [];
 const MAX_AS_PATH = 64;
 
 export interface PathServiceOptions {
-  asn: AsnLookup;
-  places: PlaceLookup;
+  /** The IP databases as loaded now (see ip-data.ts); called once per resolution. */
+  addresses: () => AddressLookups;
   /** How long a registry snapshot serves before it is reloaded (changes made in other processes). */
   maxSnapshotAgeMs?: number;
   now?: () => number;
 }
 
-/** An AS the registry does not know: owned, until someone registers it, by "as:<number>". */
+/**
+ * An AS the registry does not know: owned by "as:<number>" until `resolveAndRegister` stores it
+ * with an organization made from its name (see discoveries.ts).
+ */
 export function discoveredAs(number: number, name: string): AutonomousSystemRef {
-  return { number, name, ownerId: `as:${number}`, componentId: null };
+  return { number, name, ownerId: discoveredOwnerId(number), componentId: null };
 }
 
 export class PathService {
@@ -52,21 +64,34 @@ export class PathService {
   }
 
   async resolve(request: PathRequest): Promise<Path> {
-    const hops = validHops(request.hops ?? []);
+    return (await this.trace(request)).path;
+  }
+
+  /**
+   * Resolves, and stores what the path revealed that the registry did not have (ASes with their
+   * organizations, inferred links, routers, places), so that the path names stored components
+   * only and accounting can count against them. Idempotent and safe to run concurrently.
+   */
+  async resolveAndRegister(request: PathRequest): Promise<Path> {
+    const { path, hops } = await this.trace(request);
+    if (!path.components.some(isUnregistered)) return path;
+    await registerDiscoveries(this.prisma, path, hops);
+    // Reloading the registry is what makes the second resolution see the stored components; it
+    // happens only when a path revealed something new, which grows rare as the registry fills.
+    this.invalidate();
+    return this.resolve(request);
+  }
+
+  private async trace(request: PathRequest): Promise<{ path: Path; hops: Hop[] }> {
+    const hopTexts = validHops(request.hops ?? []);
     const asPath = validAsPath(request.asPath ?? []);
     const source = requireAddress(['source'], request.source);
     const destination = requireAddress(['destination'], request.destination);
     const registry = await this.registry();
-    const lookups = this.lookups(registry);
-    return buildPath(
-      {
-        source: this.endpoint(registry, source, lookups),
-        destination: this.endpoint(registry, destination, lookups),
-        asPath,
-        hops: hops.map((hop) => this.hop(registry, hop)),
-      },
-      lookups,
-    );
+    const resolution = new Resolution(registry, this.options.addresses());
+    const hops = hopTexts.map((hop) => resolution.hop(hop));
+    const evidence = { source: resolution.endpoint(source), destination: resolution.endpoint(destination), asPath, hops };
+    return { path: buildPath(evidence, resolution), hops };
   }
 
   private registry(): Promise<RegistrySnapshot> {
@@ -80,18 +105,48 @@ export class PathService {
     }
     return this.snapshot.value;
   }
+}
 
-  private lookups(registry: RegistrySnapshot): PathLookups {
-    return {
-      autonomousSystem: (number) => registry.autonomousSystems.get(number) ?? discoveredAs(number, `AS${number}`),
-      link: (from, to, learnedBy) => {
-        const known = from.componentId && to.componentId ? registry.links.get(`${from.componentId}|${to.componentId}`) : undefined;
-        if (known) return { ...known, learnedBy };
-        // Not registered: an inferred link, identified by its two ASes so repeats merge.
-        return { key: `link:${from.number}>${to.number}`, kind: 'LINK', name: `AS${from.number}–AS${to.number}`, ownerId: from.ownerId, componentId: null, learnedBy };
-      },
-      switchesOn: (component) => (component.componentId ? (registry.switches.get(component.componentId) ?? []) : []),
-    };
+/** One path's worth of lookups against one registry snapshot and one set of IP database files. */
+class Resolution implements PathLookups {
+  /** Names the ASN database gave ASes on this path, for ASes the registry does not know. */
+  private readonly announcedNames = new Map<number, string>();
+
+  constructor(
+    private readonly registry: RegistrySnapshot,
+    private readonly addresses: AddressLookups,
+  ) {}
+
+  link(from: AutonomousSystemRef, to: AutonomousSystemRef, learnedBy: PathComponent['learnedBy']): PathComponent {
+    const known = from.componentId && to.componentId ? this.registry.links.get(`${from.componentId}|${to.componentId}`) : undefined;
+    if (known) return { ...known, learnedBy };
+    // Not registered: an inferred link, identified by its two ASes so repeats merge.
+    return { key: inferredLinkKey(from.number, to.number), kind: 'LINK', name: `AS${from.number}–AS${to.number}`, ownerId: from.ownerId, componentId: null, learnedBy };
+  }
+
+  switchesOn(component: PathComponent): readonly PathComponent[] {
+    return component.componentId ? (this.registry.switches.get(component.componentId) ?? NO_COMPONENTS) : NO_COMPONENTS;
+  }
+
+  autonomousSystem(number: number): AutonomousSystemRef {
+    return this.registry.autonomousSystems.get(number) ?? discoveredAs(number, this.announcedNames.get(number) ?? `AS${number}`);
+  }
+
+  /** The AS the ASN database says announces a public address, noting its name. */
+  private announced(address: string): AutonomousSystemRef | null {
+    const record = this.addresses.asn(address);
+    if (record === null) return null;
+    if (!this.announcedNames.has(record.number)) this.announcedNames.set(record.number, record.name);
+    return this.autonomousSystem(record.number);
+  }
+
+  /** Places as stored by earlier resolutions, where they were. */
+  private places(places: readonly PathComponent[]): readonly PathComponent[] {
+    if (this.registry.places.size === 0) return places;
+    return places.map((place) => {
+      const stored = this.registry.places.get(place.key);
+      return stored ? { ...stored, learnedBy: place.learnedBy } : place;
+    });
   }
 
   /**
@@ -99,49 +154,55 @@ export class PathService {
    * prefix, the ASN database. Special addresses (private, documentation…) are never looked up:
    * they belong to their registered host's ISP or to nobody known.
    */
-  private endpoint(registry: RegistrySnapshot, address: string, lookups: PathLookups): Endpoint {
-    const host = registry.hosts.get(address) ?? null;
+  endpoint(address: Address): Endpoint {
+    const { registry } = this;
+    const host = registry.hosts.get(address.text) ?? null;
     const hostAs = host?.ownerId ? (registry.primaryAsOf.get(host.ownerId) ?? null) : null;
-    if (isSpecialAddress(address)) return { host, as: hostAs, places: [] };
-    const places = this.options.places(address);
-    const prefix = registry.prefixes.match(address);
+    if (isSpecial(address)) return { host, as: hostAs, places: [] };
+    const places = this.places(this.addresses.places(address.text));
+    const prefix = registry.prefixes.size === 0 ? null : registry.prefixes.match(address);
     if (prefix) {
-      const as = prefix.value.asNumber !== null ? lookups.autonomousSystem(prefix.value.asNumber) : registry.primaryAsOf.get(prefix.value.organizationId);
+      const as = prefix.value.asNumber !== null ? this.autonomousSystem(prefix.value.asNumber) : registry.primaryAsOf.get(prefix.value.organizationId);
       if (as) return { host, as, places };
     }
-    const announced = this.options.asn(address);
-    const as = announced ? (registry.autonomousSystems.get(announced.number) ?? discoveredAs(announced.number, announced.name)) : null;
-    return { host, as: as ?? hostAs, places };
+    return { host, as: this.announced(address.text) ?? hostAs, places };
   }
 
-  private hop(registry: RegistrySnapshot, hop: string): Hop {
-    const address = canonicalAddress(hop);
+  hop(hop: string): Hop {
+    const { registry } = this;
+    const address = parseAddress(hop);
     if (address !== null) {
-      const known = registry.routersByAddress.get(address);
-      if (known) return hopOf(known, 'TRACEROUTE');
-      if (isSpecialAddress(address)) return anonymousHop(address);
+      const known = registry.routersByAddress.get(address.text);
+      if (known) return this.knownHop(known);
+      if (isSpecial(address)) return anonymousHop(address.text, []);
       // An unknown router with a public address belongs to its AS's owner.
-      const announced = registry.prefixes.match(address)?.value.asNumber ?? this.options.asn(address)?.number ?? null;
-      const as = announced === null ? null : (registry.autonomousSystems.get(announced) ?? discoveredAs(announced, `AS${announced}`));
-      return { router: { key: `router:${address}`, kind: 'ROUTER', name: address, ownerId: as?.ownerId ?? null, componentId: null, learnedBy: 'TRACEROUTE' }, asNumber: as?.number ?? null };
+      const prefixAs = registry.prefixes.match(address)?.value.asNumber ?? null;
+      const as = prefixAs !== null ? this.autonomousSystem(prefixAs) : this.announced(address.text);
+      return {
+        router: { key: `router:${address.text}`, kind: 'ROUTER', name: address.text, ownerId: as?.ownerId ?? null, componentId: null, learnedBy: 'TRACEROUTE' },
+        asNumber: as?.number ?? null,
+        places: [],
+      };
     }
-    const name = hop.toLowerCase();
+    const name = hop.toLowerCase().replace(/\.$/, '');
     const known = registry.routersByHostname.get(name) ?? registry.routerPatterns.find((entry) => entry.pattern.test(name))?.router;
-    return known ? hopOf(known, 'TRACEROUTE') : anonymousHop(name);
+    // A pattern match names the interface answering, which says where it is as well as the router's own name.
+    return known ? this.knownHop(known, name) : anonymousHop(name, this.places(placesFromHostname(name)));
   }
-}
 
-function hopOf(router: RegisteredRouter, learnedBy: PathComponent['learnedBy']): Hop {
-  return { router: { ...router.component, learnedBy }, asNumber: router.asNumber };
+  private knownHop(router: RegisteredRouter, answeredAs?: string): Hop {
+    const hostname = answeredAs ?? router.hostname;
+    return { router: { ...router.component, learnedBy: 'TRACEROUTE' }, asNumber: router.asNumber, places: hostname ? this.places(placesFromHostname(hostname)) : [] };
+  }
 }
 
 /** A hop with neither a known name nor a public address keeps its name, owner unknown. */
-function anonymousHop(name: string): Hop {
-  return { router: { key: `router:${name}`, kind: 'ROUTER', name, ownerId: null, componentId: null, learnedBy: 'TRACEROUTE' }, asNumber: null };
+function anonymousHop(name: string, places: readonly PathComponent[]): Hop {
+  return { router: { key: `router:${name}`, kind: 'ROUTER', name, ownerId: null, componentId: null, learnedBy: 'TRACEROUTE' }, asNumber: null, places };
 }
 
-function requireAddress(field: string[], text: string): string {
-  const address = canonicalAddress(text);
+function requireAddress(field: string[], text: string): Address {
+  const address = parseAddress(text);
   if (address === null) throw new InputError(field, `"${text}" is not an IP address.`);
   return address;
 }

@@ -59,9 +59,9 @@ describe('buildPath', () => {
 
   it('places traceroute routers inside their ASes, with the switches the ISP registered on them', () => {
     const hops: Hop[] = [
-      { router: router('ae1.cr1.fra.sp1', 'sp1'), asNumber: 3320 },
-      { router: router('unnamed-hop', null), asNumber: null },
-      { router: router('ae1.cr1.par.sp2', 'sp2'), asNumber: 3215 },
+      { router: router('ae1.cr1.fra.sp1', 'sp1'), asNumber: 3320, places: [] },
+      { router: router('unnamed-hop', null), asNumber: null, places: [] },
+      { router: router('ae1.cr1.par.sp2', 'sp2'), asNumber: 3215, places: [] },
     ];
     const path = buildPath(evidence(client102, client106, [], hops), lookups);
     expect(keys(path.components)).toEqual([
@@ -83,9 +83,9 @@ describe('buildPath', () => {
 
   it('lets hops reveal transit ASes when no AS path was given', () => {
     const hops: Hop[] = [
-      { router: router('r1.sp1', 'sp1'), asNumber: 3320 },
-      { router: router('r1.transit', 'discovered-1299'), asNumber: 1299 },
-      { router: router('r1.sp3', 'sp3'), asNumber: 7922 },
+      { router: router('r1.sp1', 'sp1'), asNumber: 3320, places: [] },
+      { router: router('r1.transit', 'discovered-1299'), asNumber: 1299, places: [] },
+      { router: router('r1.sp3', 'sp3'), asNumber: 7922, places: [] },
     ];
     const path = buildPath(evidence(client102, client110, [], hops), lookups);
     expect(path.crossings).toEqual([
@@ -103,7 +103,7 @@ describe('buildPath', () => {
   });
 
   it('gives the same path for the same input', () => {
-    const input = evidence(client102, client110, [3320, 3215, 7922], [{ router: router('ae1.cr1.fra.sp1', 'sp1'), asNumber: 3320 }]);
+    const input = evidence(client102, client110, [3320, 3215, 7922], [{ router: router('ae1.cr1.fra.sp1', 'sp1'), asNumber: 3320, places: [] }]);
     expect(buildPath(input, lookups)).toEqual(buildPath(input, lookups));
   });
 });

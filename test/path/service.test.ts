@@ -32,7 +32,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await ensureDemoWorld(db.prisma);
   for (const org of await db.prisma.organization.findMany()) orgs.set(org.id, org.slug);
-  paths = new PathService(db.prisma, { asn, places: () => [] });
+  paths = new PathService(db.prisma, { addresses: () => ({ asn, places: () => [] }) });
 });
 afterAll(() => db?.drop());
 
@@ -75,6 +75,8 @@ describe('PathService on the demo world', () => {
       hops: ['AE1.CR1.FRA.SP1.EXAMPLE', '10.20.30.40', 'mystery-hop', '62.115.120.1', '193.0.14.129'],
     });
     const hops = path.components.filter((c) => c.kind === 'ROUTER' || c.kind === 'SWITCH');
+    // The first router's name says Frankfurt: the place follows the router (and its switch).
+    expect(kinds(path).slice(1, 6)).toEqual(['AUTONOMOUS_SYSTEM:AS3320 Deutsche Telekom AG', 'ROUTER:ae1.cr1.fra.sp1.example', 'SWITCH:sw1.fra.sp1.example', 'COUNTRY:Germany', 'CITY:Frankfurt am Main']);
     expect(hops.map((c) => [c.kind, c.name, slug(c.ownerId), c.learnedBy])).toEqual([
       ['ROUTER', 'ae1.cr1.fra.sp1.example', 'sp1', 'TRACEROUTE'],
       ['SWITCH', 'sw1.fra.sp1.example', 'sp1', 'ISP_PROVIDED'],
@@ -115,6 +117,52 @@ describe('PathService on the demo world', () => {
     expect(looked).toEqual([]);
     expect(slug(path.sourceNetworkId)).toBe('sp1');
     expect(path).toMatchObject({ destinationNetworkId: null, onNet: null });
+  });
+
+  it('stores what a path revealed, once, and then names stored components only', async () => {
+    const request = { source: '79.214.61.102', destination: '73.162.40.110', asPath: [3320, 25152, 7922], hops: ['193.0.14.129', 'edge7.nyc2.unknown-carrier.example', '10.9.9.9'] };
+    const before = await paths.resolve(request);
+    expect(before.components.filter((c) => c.componentId === null).map((c) => c.key)).toEqual([
+      'link:3320>25152',
+      'as:25152',
+      'router:193.0.14.129',
+      'router:edge7.nyc2.unknown-carrier.example',
+      'country:US',
+      'city:US/new-york',
+      'router:10.9.9.9',
+      'link:25152>7922',
+    ]);
+    const counts = async () => ({
+      organizations: await db.prisma.organization.count(),
+      components: await db.prisma.networkComponent.count(),
+      links: await db.prisma.link.count(),
+      systems: await db.prisma.autonomousSystem.count(),
+    });
+    const start = await counts();
+
+    // Three transfers revealing the same things at once store them once.
+    const [after, ...others] = await Promise.all([1, 2, 3].map(() => paths.resolveAndRegister(request)));
+    for (const other of others) expect(other).toEqual(after);
+    expect(await counts()).toEqual({ organizations: start.organizations + 1, components: start.components + 7, links: start.links + 2, systems: start.systems + 1 });
+
+    const org = await db.prisma.organization.findUniqueOrThrow({ where: { slug: 'as25152' } });
+    expect(org).toMatchObject({ name: 'RIPE NCC K-root', autoDiscovered: true, roles: ['SERVICE_PROVIDER'] });
+    orgs.set(org.id, org.slug);
+    const links = await db.prisma.link.findMany({ where: { kind: 'INFERRED' }, include: { component: true } });
+    expect(links.map((link) => [link.component.discoveryKey, slug(link.component.ownerId), link.component.source]).sort()).toEqual([
+      ['link:25152>7922', 'as25152', 'AS_PATH'],
+      ['link:3320>25152', 'sp1', 'AS_PATH'],
+    ]);
+    const router = await db.prisma.networkComponent.findUniqueOrThrow({ where: { discoveryKey: 'router:193.0.14.129' }, include: { parent: true } });
+    expect(router).toMatchObject({ addresses: ['193.0.14.129'], ownerId: org.id, source: 'TRACEROUTE' });
+    expect(router.parent?.discoveryKey).toBe('as:25152');
+
+    // Same path as before, ids and owners filled in; the private hop stays unstored.
+    expect(after!.components.map((c) => c.key)).toEqual(before.components.map((c) => c.key));
+    expect(after!.components.filter((c) => c.componentId === null).map((c) => c.key)).toEqual(['router:10.9.9.9']);
+    expect(crossings(after!)).toEqual(['sp1→as25152', 'as25152→sp3']);
+    expect(await paths.resolveAndRegister(request)).toEqual(after);
+    expect(await counts()).toEqual({ organizations: start.organizations + 1, components: start.components + 7, links: start.links + 2, systems: start.systems + 1 });
   });
 
   it('gives the same path for the same input', async () => {

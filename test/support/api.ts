@@ -6,6 +6,7 @@ import type { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
 import { listen } from '../../src/http/server.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { openTestIpData } from './ip-data.ts';
 
 /** Parsed JSON of a GraphQL response; tests read it freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,7 +38,8 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
   const statements = { count: 0, log: [] as string[], reset() { this.count = 0; this.log = []; } };
   const db = await createTestDatabase({ onQuery: (sql) => { statements.count++; statements.log.push(sql); } });
   const config: Config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PATHLEDGER_RATE_LIMIT: '0', ...env });
-  const server = await serveDatabase(db, config, createLogger(config));
+  const ipData = await openTestIpData();
+  const server = await serveDatabase(db, config, createLogger(config), ipData);
   const url = `${(await listen(server, 0, '127.0.0.1')).url}/graphql`;
 
   const gql = async (query: string, variables: Record<string, unknown> = {}, key: string | null = null): Promise<GraphQLResult> => {
@@ -63,6 +65,7 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     keyFor,
     async close() {
       await server.close();
+      ipData.close();
       await db.drop();
     },
   };

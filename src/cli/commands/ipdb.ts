@@ -1,17 +1,14 @@
 // `pathledger ipdb build`: the IP-to-AS database the path service reads, written from the
 // RouteViews + DB-IP ranges shipped in @ip-location-db/asn with our own MaxMind DB writer.
 // It needs no database, so it never opens one (the server may be running on the data folder).
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { ASN_DATABASE_FILE } from '../../config.ts';
 import { IP_DATA_ATTRIBUTION } from '../../db/demo-world.ts';
 import { AsnCsvError } from '../../ipdb/asn-csv.ts';
-import { buildAsnDatabase, type AsnBuildProgress, type AsnBuildStats } from '../../ipdb/build.ts';
+import { ASN_PACKAGE, buildAsnDatabase, packagedAsnCsv, type AsnBuildProgress, type AsnBuildStats } from '../../ipdb/build.ts';
 import { MmdbWriterError } from '../../ipdb/writer.ts';
 import { failureReason } from '../../observability/failure-reason.ts';
 import { CommandError, EXIT_OK, UsageError, parse, processIO, type CliIO, type Command } from '../support.ts';
 
-export const ASN_DATABASE_FILE = 'asn.mmdb';
-const ASN_PACKAGE = '@ip-location-db/asn';
 
 const help = `Usage: pathledger ipdb build [--out <file>] [--ipv4 <csv>] [--ipv6 <csv>]
 
@@ -21,7 +18,8 @@ RouteViews + DB-IP ranges in the npm package ${ASN_PACKAGE}. A file it writes an
 exactly as the CSV does (where rows overlap, as the later one); IPv4-mapped addresses
 (::ffff:a.b.c.d) answer as IPv4.
 
-  --out    the file to write; default <PATHLEDGER_DATA_DIR>/${ASN_DATABASE_FILE} (./data/${ASN_DATABASE_FILE}).
+  --out    the file to write; default PATHLEDGER_ASN_DB, else <PATHLEDGER_DATA_DIR>/${ASN_DATABASE_FILE}
+           (./data/${ASN_DATABASE_FILE}): the file the server reads.
            It is replaced in one step, so a server watching it never reads half a file.
   --ipv4   IPv4 ranges as first_ip,last_ip,asn,organization; default the package's asn-ipv4.csv
   --ipv6   IPv6 ranges in the same form; default the package's asn-ipv6.csv
@@ -42,8 +40,8 @@ export const ipdbCommand: Command = {
     }
     if (action !== 'build') throw new UsageError(`unknown ipdb action "${action}"`);
     const { values } = parse(rest, { out: { type: 'string' }, ipv4: { type: 'string' }, ipv6: { type: 'string' } });
-    // Only the data folder is read from the configuration, and only when --out is not given.
-    const outFile = values.out ?? join(loadConfig().database.dataDir, ASN_DATABASE_FILE);
+    // The configuration is read only when --out is not given.
+    const outFile = values.out ?? loadConfig().ipData.asn.path;
     const ipv4Csv = values.ipv4 ?? packagedCsv('asn-ipv4.csv', '--ipv4');
     const ipv6Csv = values.ipv6 ?? packagedCsv('asn-ipv6.csv', '--ipv6');
     await buildIpdb({ outFile, ipv4Csv, ipv6Csv }, io, io === processIO && process.stderr.isTTY === true);
@@ -51,9 +49,9 @@ export const ipdbCommand: Command = {
   },
 };
 
-function packagedCsv(name: string, flag: string): string {
+function packagedCsv(name: Parameters<typeof packagedAsnCsv>[0], flag: string): string {
   try {
-    return createRequire(import.meta.url).resolve(`${ASN_PACKAGE}/${name}`);
+    return packagedAsnCsv(name);
   } catch {
     throw new CommandError(`${ASN_PACKAGE} is not installed, so there is no default for ${flag}: install it, or give ${flag} <csv>`);
   }

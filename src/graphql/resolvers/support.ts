@@ -3,6 +3,7 @@ import type DataLoader from 'dataloader';
 import { InputError } from '../../domain/input-error.ts';
 import type { UserError } from '../../generated/graphql.ts';
 import type { GraphQLContext } from '../context.ts';
+import { badUserInput } from '../errors.ts';
 import { toGlobalId, type NodeType } from '../global-id.ts';
 import type { ChildPage, PageRequest } from '../loaders.ts';
 import { parsePage, toConnection, type Connection, type Page, type PageArgs } from '../pagination.ts';
@@ -51,5 +52,18 @@ export async function payload<K extends string, T>(key: K, run: () => Promise<T>
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     return { [key]: null, userErrors: [{ field: [...error.field], message: error.message, code: error.code }] } as Payload<K, T>;
+  }
+}
+
+/**
+ * Runs a query's domain call; an InputError becomes a BAD_USER_INPUT error naming the argument
+ * (`hops.3`), since a query has no payload to carry `userErrors`.
+ */
+export async function queryInput<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof InputError) throw badUserInput(error.field.join('.'), error.message);
+    throw error;
   }
 }
