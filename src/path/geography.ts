@@ -12,7 +12,8 @@
 // "Sao Paulo" one city. Two towns of the same name in one country share a key.
 import type { CityResponse } from 'maxmind';
 import type { PathComponent } from './model.ts';
-import { isSpecialAddress } from './special-addresses.ts';
+import { parseAddress } from './address.ts';
+import { isSpecial } from './special-addresses.ts';
 
 /** A record of ip-location-db's MMDB files: the country files have only `country_code`. */
 export interface IpLocationRecord {
@@ -141,11 +142,6 @@ export function placesFromRecord(record: GeoRecord | null, learnedBy: Learned = 
  * them would place somebody who is not there.
  */
 export function lookupPlaces(db: GeoDatabase, address: string): Place[] {
-  let special: boolean;
-  try {
-    special = isSpecialAddress(address);
-  } catch {
-    return [];
-  }
-  return special ? [] : placesFromRecord(db.get(address));
+  const parsed = parseAddress(address);
+  return parsed === null || isSpecial(parsed) ? [] : placesFromRecord(db.get(parsed.text));
 }
