@@ -16,6 +16,7 @@ import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openIpData, type IpData } from './path/ip-data.ts';
 import { PathService } from './path/service.ts';
+import { TransferRecorder } from './accounting/recorder.ts';
 
 export interface PathLedger {
   /** Where the API answers, e.g. http://localhost:4000 (the API is at /graphql). */
@@ -111,8 +112,10 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
 
 /** The HTTP server over an open, migrated database: GraphQL, health and metrics. */
 export function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
-  // One path service for the process: its registry snapshot is shared by every request.
+  // One path service and one recorder for the process: their in-memory snapshots of the registry
+  // and of the accounting objects are shared by every request.
   const paths = new PathService(db.prisma, { addresses: () => ipData.addresses() });
+  const recorder = new TransferRecorder(db.prisma, paths);
   return createHttpServer({
     config,
     logger,
@@ -120,8 +123,8 @@ export function serveDatabase(db: Database, config: Config, logger: Logger, ipDa
     schema: createExecutableSchema(),
     db,
     authenticate: (token) => authenticate(db.prisma, token),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths }),
-    plugins: [registryChangesPlugin(paths)],
+    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder }),
+    plugins: [registryChangesPlugin([paths, recorder])],
   });
 }
 

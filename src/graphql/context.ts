@@ -5,6 +5,7 @@ import { Access } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { PathService } from '../path/service.ts';
+import type { TransferRecorder } from '../accounting/recorder.ts';
 import { createDirectoryLoaders, createLoaders, type DirectoryLoaders, type Loaders } from './loaders.ts';
 import type { PageLimits } from './pagination.ts';
 
@@ -21,6 +22,8 @@ export interface GraphQLContext {
   directory: DirectoryLoaders;
   /** The process's path service; mutations tell it the registry changed. */
   paths: PathService;
+  /** The process's transfer recorder; mutations tell it accounting objects changed. */
+  recorder: TransferRecorder;
 }
 
 export interface ContextOptions {
@@ -28,11 +31,12 @@ export interface ContextOptions {
   principal: Principal | null;
   limits: PageLimits;
   paths: PathService;
+  recorder: TransferRecorder;
 }
 
 // Plain properties, no getters: Apollo Server copies the context object, which would run them.
-export function createContext({ db, principal, limits, paths }: ContextOptions): GraphQLContext {
+export function createContext({ db, principal, limits, paths, recorder }: ContextOptions): GraphQLContext {
   const access = new Access(principal);
   const directory = createDirectoryLoaders(db.prisma);
-  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths };
+  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder };
 }

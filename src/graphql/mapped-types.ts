@@ -1,6 +1,8 @@
 // Shapes the resolvers pass around where a GraphQL type has no table of its own.
 import type { Client, Link, LinkSet, NetworkComponent } from '../generated/prisma/client.ts';
 import type { Path, PathComponent } from '../path/model.ts';
+import type { Dimension } from '../traffic/query.ts';
+import type { TrafficReport, TrafficRow } from '../traffic/report.ts';
 import type { Connection, Edge } from './pagination.ts';
 
 /** `Crossing` is two columns of an accounting object's filter. */
@@ -38,4 +40,18 @@ export interface PathComponentModel {
 export interface PathCrossingModel {
   from: PathOwnerModel;
   to: PathOwnerModel;
+}
+
+/** A traffic report (or one of its rows) with the dimensions it was grouped by, for its keys. */
+export interface TrafficReportModel {
+  report: TrafficReport;
+  dimensions: readonly Dimension[];
+}
+export interface TrafficRowModel {
+  row: TrafficRow;
+  dimensions: readonly Dimension[];
+}
+export interface TrafficKeyModel {
+  dimension: Dimension;
+  value: string;
 }

@@ -7,6 +7,8 @@ import type { Resolvers } from '../generated/graphql.ts';
 import { Mutation } from './resolvers/mutations.ts';
 import { pathQuery, pathTypes } from './resolvers/path.ts';
 import { Query } from './resolvers/query.ts';
+import { trafficQueries, trafficTypes } from './resolvers/traffic.ts';
+import { transferMutations } from './resolvers/transfers.ts';
 import { types } from './resolvers/types.ts';
 import { BigIntScalar, DateTime, Decimal, IPAddress } from './scalars.ts';
 
@@ -15,8 +17,9 @@ export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.
 export const resolvers: Resolvers = {
   ...types,
   ...pathTypes,
-  Query: { ...Query, ...pathQuery },
-  Mutation,
+  ...trafficTypes,
+  Query: { ...Query, ...pathQuery, ...trafficQueries },
+  Mutation: { ...Mutation, ...transferMutations },
   DateTime,
   BigInt: BigIntScalar,
   Decimal,

@@ -124,13 +124,22 @@ export function buildPath(evidence: PathEvidence, lookups: PathLookups): Path {
     components,
     sourceNetworkId,
     destinationNetworkId,
+    sourceHostId: evidence.source.host?.componentId ?? null,
+    destinationHostId: evidence.destination.host?.componentId ?? null,
+    sourceCountry: countryOf(evidence.source),
+    destinationCountry: countryOf(evidence.destination),
     onNet: sourceNetworkId === null || destinationNetworkId === null ? null : sourceNetworkId === destinationNetworkId,
     crossings: crossingsOf(components),
   };
 }
 
+function countryOf(endpoint: Endpoint): string | null {
+  const country = endpoint.places.find((place) => place.kind === 'COUNTRY');
+  return country ? country.key.slice('country:'.length) : null;
+}
+
 /** Each change of owner along the path; components nobody is known to own do not break a run. */
-export function crossingsOf(components: readonly PathComponent[]): Crossing[] {
+export function crossingsOf(components: readonly Pick<PathComponent, 'ownerId'>[]): Crossing[] {
   const crossings: Crossing[] = [];
   let owner: string | null = null;
   for (const component of components) {

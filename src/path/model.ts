@@ -56,6 +56,12 @@ export interface Path {
   components: PathComponent[];
   sourceNetworkId: string | null;
   destinationNetworkId: string | null;
+  /** The registered host (client or node) component at each end, if any. */
+  sourceHostId: string | null;
+  destinationHostId: string | null;
+  /** ISO 3166-1 alpha-2 of each end, where the geo database knew it. */
+  sourceCountry: string | null;
+  destinationCountry: string | null;
   /** True when the transfer stayed inside one ISP; null when either end's ISP is unknown. */
   onNet: boolean | null;
   crossings: Crossing[];

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { InputError } from '../domain/input-error.ts';
+import { RefreshingSnapshot } from '../domain/refreshing-snapshot.ts';
 import { buildPath, type PathLookups } from './build.ts';
 import { discoveredOwnerId, inferredLinkKey, isUnregistered, registerDiscoveries } from './discoveries.ts';
 import { placesFromHostname } from './place-hints.ts';
@@ -51,16 +52,18 @@ export function discoveredAs(number: number, name: string): AutonomousSystemRef 
 }
 
 export class PathService {
-  private snapshot: { value: Promise<RegistrySnapshot>; loadedAt: number } | null = null;
+  private readonly snapshot: RefreshingSnapshot<RegistrySnapshot>;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: PathServiceOptions,
-  ) {}
+  ) {
+    this.snapshot = new RefreshingSnapshot(() => loadRegistrySnapshot(prisma), options.maxSnapshotAgeMs ?? 10_000, options.now);
+  }
 
   /** The registry changed: the next resolution reloads it. */
   invalidate(): void {
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 
   async resolve(request: PathRequest): Promise<Path> {
@@ -95,15 +98,7 @@ export class PathService {
   }
 
   private registry(): Promise<RegistrySnapshot> {
-    const now = (this.options.now ?? Date.now)();
-    const maxAge = this.options.maxSnapshotAgeMs ?? 10_000;
-    if (this.snapshot === null || now - this.snapshot.loadedAt > maxAge) {
-      const value = loadRegistrySnapshot(this.prisma);
-      this.snapshot = { value, loadedAt: now };
-      // A failed load must not be served to every later caller.
-      value.catch(() => this.invalidate());
-    }
-    return this.snapshot.value;
+    return this.snapshot.get();
   }
 }
 

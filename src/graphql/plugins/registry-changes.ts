@@ -1,17 +1,28 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 
 /**
- * After a mutation, the path service reloads the registry before its next path: a new prefix,
- * router, switch, link or AS must count from the next transfer on. Every mutation does this,
- * not only the registry's, because reloading costs four queries once and a list of the
- * mutations that matter would drift as the schema grows.
+ * After a mutation, what holds the registry or the accounting objects in memory (the path
+ * service, the transfer recorder) reloads it before its next use: a new prefix, router, link or
+ * association must count from the next transfer on. Every mutation does this, not only those
+ * that matter, because a reload costs a few queries once and a list of the mutations that matter
+ * would drift as the schema grows.
  */
-export function registryChangesPlugin(paths: { invalidate(): void }): ApolloServerPlugin {
+/**
+ * Mutations that change neither the registry nor the accounting objects. Recording transfers
+ * is the hot path: reloading after every batch would cost more than the batch. (What the path
+ * service stores for new paths, it takes into account itself.)
+ */
+const LEAVES_REGISTRY_ALONE = new Set(['recordTransfers', '__typename']);
+
+export function registryChangesPlugin(holders: readonly { invalidate(): void }[]): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ operation }) {
-          if (operation?.operation === 'mutation') paths.invalidate();
+          if (operation?.operation !== 'mutation') return;
+          const fields = operation.selectionSet.selections.map((selection) => (selection.kind === 'Field' ? selection.name.value : ''));
+          if (fields.every((field) => LEAVES_REGISTRY_ALONE.has(field))) return;
+          for (const holder of holders) holder.invalidate();
         },
       };
     },

@@ -1,0 +1,352 @@
+// Answering a traffic question: from the hourly counters when one counter table holds every
+// filter and dimension asked for, else from the stored events (apportioned to hours exactly as
+// the counters were, so both answer alike). An hour counts when it starts in [from, to).
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { apportion, apportionWithinWindows, bucketStart, HOUR_MS, type BucketBytes } from '../accounting/apportion.ts';
+import { utcInstantOf, utcOffsetMs } from '../accounting/time-window.ts';
+import { crossingsOf } from '../path/build.ts';
+import type { Dimension, Granularity, TrafficQuery } from './query.ts';
+
+export interface TrafficRow {
+  period: Date | null;
+  /** One value per dimension asked for, in its order; '' when unknown. */
+  keys: string[];
+  bytes: bigint;
+  transfers: bigint;
+  files: number;
+}
+
+export interface TrafficReport {
+  bytes: bigint;
+  transfers: bigint;
+  files: number;
+  rows: TrafficRow[];
+  source: 'COUNTERS' | 'EVENTS';
+}
+
+export interface ReportRequest {
+  query: TrafficQuery;
+  groupBy: readonly Dimension[];
+  granularity: Granularity | null;
+  /** A PARTNER's or VIEWER's organization: only traffic that touches it. */
+  scope: string | null;
+}
+
+type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet';
+
+/** A counter table: the dimensions and filters it can answer, by column. */
+interface CounterSource {
+  table: string;
+  dimensions: Partial<Record<Dimension, string>>;
+  filters: readonly FilterName[];
+  /** Filters it needs: the crossing table answers only crossings, the component table only components. */
+  requires?: FilterName;
+  scope: (parameter: string) => string;
+}
+
+const q = (column: string) => `"${column}"`;
+
+const COUNTER_SOURCES: readonly CounterSource[] = [
+  {
+    table: 'TrafficRollup',
+    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', SOURCE_NETWORK: 'sourceNetworkId', DESTINATION_NETWORK: 'destinationNetworkId', TYPE: 'type', COUNTRY: 'destinationCountry' },
+    filters: ['contentOwnerId', 'contentId', 'type', 'sourceNetworkId', 'destinationNetworkId', 'onNet'],
+    scope: (p) => `("sourceNetworkId" = ${p}::uuid OR "destinationNetworkId" = ${p}::uuid)`,
+  },
+  {
+    table: 'CrossingTraffic',
+    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type' },
+    filters: ['contentOwnerId', 'contentId', 'type', 'crossing'],
+    requires: 'crossing',
+    scope: (p) => `("fromOwnerId" = ${p}::uuid OR "toOwnerId" = ${p}::uuid)`,
+  },
+  {
+    table: 'ComponentTraffic',
+    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type', COMPONENT: 'componentId' },
+    filters: ['contentOwnerId', 'contentId', 'type', 'componentId'],
+    scope: (p) => `"componentId" IN (SELECT "id" FROM "NetworkComponent" WHERE "ownerId" = ${p}::uuid)`,
+  },
+];
+
+function filtersOf(query: TrafficQuery): FilterName[] {
+  const names: FilterName[] = [];
+  if (query.contentOwnerId !== null) names.push('contentOwnerId');
+  if (query.contentId !== null) names.push('contentId');
+  if (query.type !== null) names.push('type');
+  if (query.crossing !== null) names.push('crossing');
+  if (query.sourceNetworkId !== null) names.push('sourceNetworkId');
+  if (query.destinationNetworkId !== null) names.push('destinationNetworkId');
+  if (query.componentId !== null) names.push('componentId');
+  if (query.onNet !== null) names.push('onNet');
+  return names;
+}
+
+/** Whether hourly counters can say which hours are inside the window: whole-hour offsets only. */
+function wholeHourOffsets(timeZone: string, from: Date, to: Date): boolean {
+  // Offsets change at most a few times a year; probing every six hours finds any in the range.
+  for (let at = from.getTime(); at < to.getTime() + 6 * HOUR_MS; at += 6 * HOUR_MS) {
+    if (utcOffsetMs(timeZone, new Date(at)) % HOUR_MS !== 0) return false;
+  }
+  return true;
+}
+
+function counterSourceFor(request: ReportRequest): CounterSource | null {
+  const { query, groupBy } = request;
+  if (query.senderClientId !== null || query.receiverClientId !== null || query.linkSet !== null) return null;
+  if ((query.hours !== null || request.granularity !== null) && !wholeHourOffsets(query.timeZone, query.from, query.to)) return null;
+  const filters = filtersOf(query);
+  return (
+    COUNTER_SOURCES.find(
+      (source) =>
+        (source.requires === undefined ? !filters.includes('crossing') && !filters.includes('componentId') : filters.includes(source.requires)) &&
+        filters.every((filter) => source.filters.includes(filter)) &&
+        groupBy.every((dimension) => source.dimensions[dimension] !== undefined),
+    ) ?? null
+  );
+}
+
+export async function trafficReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
+  if (request.query.accountingObjectId !== null) return objectReport(prisma, request);
+  const source = counterSourceFor(request);
+  return source ? countersReport(prisma, request, source) : eventsReport(prisma, request);
+}
+
+/** `bucket` as the start of its period in the zone, as an instant. */
+function periodExpression(granularity: Granularity | null, zone: string): string | null {
+  if (granularity === null) return null;
+  const unit = { HOUR: 'hour', DAY: 'day', MONTH: 'month', QUARTER: 'quarter' }[granularity];
+  return `(date_trunc('${unit}', ("bucket" AT TIME ZONE 'UTC') AT TIME ZONE ${zone}) AT TIME ZONE ${zone})`;
+}
+
+interface SqlRow {
+  period?: Date | null;
+  bytes: string | null;
+  transfers: string | null;
+  files: number;
+  [key: `k${number}`]: string | null;
+}
+
+class Parameters {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function timeConditions(query: TrafficQuery, params: Parameters): string[] {
+  const conditions = [`"bucket" >= ${params.add(query.from.toISOString())}::timestamp`, `"bucket" < ${params.add(query.to.toISOString())}::timestamp`];
+  if (query.hours) {
+    const zone = params.add(query.timeZone);
+    const hour = `extract(hour from ("bucket" AT TIME ZONE 'UTC') AT TIME ZONE ${zone})`;
+    conditions.push(`${hour} >= ${params.add(query.hours.fromHour)}`, `${hour} < ${params.add(query.hours.toHour)}`);
+  }
+  return conditions;
+}
+
+async function countersReport(prisma: PrismaClient, request: ReportRequest, source: CounterSource): Promise<TrafficReport> {
+  const { query, groupBy, granularity, scope } = request;
+  const params = new Parameters();
+  const where = timeConditions(query, params);
+  const equal = (column: string, value: string | null, cast = '') => {
+    if (value !== null) where.push(`${q(column)} = ${params.add(value)}${cast}`);
+  };
+  equal('contentOwnerId', query.contentOwnerId, '::uuid');
+  equal('contentId', query.contentId, '::uuid');
+  equal('type', query.type, '::"TransferType"');
+  equal('sourceNetworkId', query.sourceNetworkId, '::uuid');
+  equal('destinationNetworkId', query.destinationNetworkId, '::uuid');
+  equal('componentId', query.componentId, '::uuid');
+  if (query.onNet !== null) where.push(`"onNet" = ${query.onNet ? 1 : 0}`);
+  if (query.crossing) {
+    equal('fromOwnerId', query.crossing.fromId, '::uuid');
+    equal('toOwnerId', query.crossing.toId, '::uuid');
+  }
+  if (scope !== null) where.push(source.scope(params.add(scope)));
+
+  // The zone for periods is the rows query's last parameter: the totals query has none.
+  const rowParams = granularity === null ? params.values : [...params.values, query.timeZone];
+  const period = periodExpression(granularity, `$${rowParams.length}`);
+  const keys = groupBy.map((dimension, i) => `${q(source.dimensions[dimension]!)}::text AS k${i}`);
+  const groups = [...(period ? [period] : []), ...groupBy.map((dimension) => q(source.dimensions[dimension]!))];
+  const totals = 'sum("bytes")::text AS bytes, sum("transfers")::text AS transfers, count(DISTINCT "contentId")::int AS files';
+  const from = `FROM ${q(source.table)} WHERE ${where.join(' AND ')}`;
+  const [total] = await prisma.$queryRawUnsafe<SqlRow[]>(`SELECT ${totals} ${from}`, ...params.values);
+  const rows =
+    groups.length === 0
+      ? []
+      : await prisma.$queryRawUnsafe<SqlRow[]>(
+          `SELECT ${[...(period ? [`${period} AS period`] : []), ...keys, totals].join(', ')} ${from} GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`,
+          ...rowParams,
+        );
+  return {
+    bytes: BigInt(total?.bytes ?? 0),
+    transfers: BigInt(total?.transfers ?? 0),
+    files: total?.files ?? 0,
+    rows: rows.map((row) => ({
+      period: row.period ?? null,
+      keys: groupBy.map((_, i) => unknownAsEmpty(row[`k${i}`] ?? '')),
+      bytes: BigInt(row.bytes ?? 0),
+      transfers: BigInt(row.transfers ?? 0),
+      files: row.files,
+    })),
+    source: 'COUNTERS',
+  };
+}
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+const unknownAsEmpty = (value: string) => (value === NIL ? '' : value);
+
+/** What an accounting object counted: its usage rows (entities, filter and hours were applied when recording). */
+async function objectReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
+  const { query, granularity } = request;
+  const params = new Parameters();
+  const where = [...timeConditions({ ...query, hours: null }, params), `"accountingObjectId" = ${params.add(query.accountingObjectId)}::uuid`];
+  const rowParams = granularity === null ? params.values : [...params.values, query.timeZone];
+  const period = periodExpression(granularity, `$${rowParams.length}`);
+  const usage = `FROM "AccountingObjectUsage" WHERE ${where.join(' AND ')}`;
+  const contents = `FROM "AccountingObjectContent" WHERE ${where.join(' AND ')}`;
+  const [total] = await prisma.$queryRawUnsafe<SqlRow[]>(
+    `SELECT (SELECT sum("bytes")::text ${usage}) AS bytes, (SELECT sum("transfers")::text ${usage}) AS transfers, (SELECT count(DISTINCT "contentId")::int ${contents}) AS files`,
+    ...params.values,
+  );
+  let rows: TrafficRow[] = [];
+  if (period) {
+    const [byPeriod, filesByPeriod] = await Promise.all([
+      prisma.$queryRawUnsafe<SqlRow[]>(`SELECT ${period} AS period, sum("bytes")::text AS bytes, sum("transfers")::text AS transfers, 0 AS files ${usage} GROUP BY 1 ORDER BY 1`, ...rowParams),
+      prisma.$queryRawUnsafe<{ period: Date; files: number }[]>(`SELECT ${period} AS period, count(DISTINCT "contentId")::int AS files ${contents} GROUP BY 1`, ...rowParams),
+    ]);
+    const files = new Map(filesByPeriod.map((row) => [row.period.getTime(), row.files]));
+    rows = byPeriod.map((row) => ({ period: row.period ?? null, keys: [], bytes: BigInt(row.bytes ?? 0), transfers: BigInt(row.transfers ?? 0), files: files.get(row.period!.getTime()) ?? 0 }));
+  }
+  return { bytes: BigInt(total?.bytes ?? 0), transfers: BigInt(total?.transfers ?? 0), files: total?.files ?? 0, rows, source: 'COUNTERS' };
+}
+
+interface EventRow {
+  bytes: bigint;
+  startedAt: Date;
+  endedAt: Date;
+  contentId: string;
+  contentOwnerId: string | null;
+  sourceNetworkId: string | null;
+  destinationNetworkId: string | null;
+  destinationCountry: string | null;
+  type: string;
+  path: string[];
+}
+
+/**
+ * From the stored events, for cuts no counter table holds. Each event is apportioned to hours as
+ * when it was recorded, so an answer from here agrees with one from the counters.
+ */
+async function eventsReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
+  const { query, groupBy, granularity, scope } = request;
+  const firstBucket = bucketStart(query.from);
+  const events: EventRow[] = await prisma.transferEvent.findMany({
+    where: {
+      startedAt: { lt: query.to },
+      endedAt: { gte: firstBucket },
+      ...(query.contentOwnerId !== null ? { contentOwnerId: query.contentOwnerId } : {}),
+      ...(query.contentId !== null ? { contentId: query.contentId } : {}),
+      ...(query.type !== null ? { type: query.type } : {}),
+      ...(query.sourceNetworkId !== null ? { sourceNetworkId: query.sourceNetworkId } : {}),
+      ...(query.destinationNetworkId !== null ? { destinationNetworkId: query.destinationNetworkId } : {}),
+      ...(query.senderClientId !== null ? { sourceClientId: query.senderClientId } : {}),
+      ...(query.receiverClientId !== null ? { destinationClientId: query.receiverClientId } : {}),
+      ...(query.onNet !== null ? { onNet: query.onNet } : {}),
+      AND: [
+        query.componentId !== null ? { path: { has: query.componentId } } : {},
+        query.linkSet !== null ? { path: { hasSome: query.linkSet.componentIds } } : {},
+        scope !== null ? { OR: [{ sourceNetworkId: scope }, { destinationNetworkId: scope }, { reporterId: scope }] } : {},
+      ],
+    },
+    select: { bytes: true, startedAt: true, endedAt: true, contentId: true, contentOwnerId: true, sourceNetworkId: true, destinationNetworkId: true, destinationCountry: true, type: true, path: true },
+  });
+
+  const ownersOf = query.crossing || groupBy.includes('COMPONENT') ? await componentOwners(prisma, events) : null;
+  const fromMs = query.from.getTime();
+  const toMs = query.to.getTime();
+  const periodOf = periodFunction(granularity, query.timeZone);
+  const rows = new Map<string, TrafficRow & { contents: Set<string> }>();
+  const total = { bytes: 0n, transfers: 0n, contents: new Set<string>() };
+
+  for (const event of events) {
+    if (query.crossing && ownersOf) {
+      const crossings = crossingsOf(event.path.map((id) => ({ ownerId: ownersOf.get(id) ?? null })));
+      if (!crossings.some((c) => c.from === query.crossing!.fromId && c.to === query.crossing!.toId)) continue;
+    }
+    const shares: BucketBytes[] = query.hours
+      ? apportionWithinWindows(event.bytes, event.startedAt, event.endedAt, query.hours, query.timeZone)
+      : apportion(event.bytes, event.startedAt, event.endedAt);
+    if (shares.length === 0) continue;
+    // The transfer counts in its first bucket (with bytes in the window, for a window).
+    const countedIn = query.hours ? shares[0]!.bucketStart : bucketStart(event.startedAt);
+    const inRange = (at: Date) => at.getTime() >= fromMs && at.getTime() < toMs;
+    const components = groupBy.includes('COMPONENT') ? [...new Set(event.path)] : [''];
+    for (const component of components) {
+      const keys = groupBy.map((dimension) => dimensionValue(dimension, event, component));
+      const add = (at: Date, bytes: bigint, transfers: bigint) => {
+        const period = periodOf(at);
+        const id = `${period?.getTime() ?? ''}|${keys.join('|')}`;
+        let row = rows.get(id);
+        if (!row) rows.set(id, (row = { period, keys, bytes: 0n, transfers: 0n, files: 0, contents: new Set() }));
+        row.bytes += bytes;
+        row.transfers += transfers;
+        row.contents.add(event.contentId);
+      };
+      for (const share of shares) if (inRange(share.bucketStart)) add(share.bucketStart, share.bytes, 0n);
+      if (inRange(countedIn)) add(countedIn, 0n, 1n);
+    }
+    for (const share of shares) if (inRange(share.bucketStart)) total.bytes += share.bytes;
+    if (inRange(countedIn)) total.transfers += 1n;
+    if (shares.some((share) => inRange(share.bucketStart)) || inRange(countedIn)) total.contents.add(event.contentId);
+  }
+
+  const grouped = groupBy.length > 0 || granularity !== null;
+  const list = grouped
+    ? [...rows.values()]
+        .map(({ contents, ...row }) => ({ ...row, files: contents.size }))
+        .sort((a, b) => (a.period?.getTime() ?? 0) - (b.period?.getTime() ?? 0) || a.keys.join('|').localeCompare(b.keys.join('|')))
+    : [];
+  return { bytes: total.bytes, transfers: total.transfers, files: total.contents.size, rows: list, source: 'EVENTS' };
+}
+
+function dimensionValue(dimension: Dimension, event: EventRow, component: string): string {
+  switch (dimension) {
+    case 'CONTENT_OWNER':
+      return event.contentOwnerId ?? '';
+    case 'CONTENT':
+      return event.contentId;
+    case 'SOURCE_NETWORK':
+      return event.sourceNetworkId ?? '';
+    case 'DESTINATION_NETWORK':
+      return event.destinationNetworkId ?? '';
+    case 'COMPONENT':
+      return component;
+    case 'TYPE':
+      return event.type;
+    case 'COUNTRY':
+      return event.destinationCountry ?? '';
+  }
+}
+
+async function componentOwners(prisma: PrismaClient, events: readonly EventRow[]): Promise<Map<string, string | null>> {
+  const ids = [...new Set(events.flatMap((event) => event.path))];
+  if (ids.length === 0) return new Map();
+  const rows = await prisma.networkComponent.findMany({ where: { id: { in: ids } }, select: { id: true, ownerId: true } });
+  return new Map(rows.map((row) => [row.id, row.ownerId]));
+}
+
+/** The start of the local period holding an hour bucket, as an instant; null without granularity. */
+function periodFunction(granularity: Granularity | null, timeZone: string): (at: Date) => Date | null {
+  if (granularity === null) return () => null;
+  if (granularity === 'HOUR') return (at) => at;
+  return (at) => {
+    // The local date of the hour, then the instant of that period's local midnight (whose offset
+    // may differ from the hour's, across a daylight-saving change).
+    const local = new Date(at.getTime() + utcOffsetMs(timeZone, at));
+    const month = granularity === 'QUARTER' ? Math.floor(local.getUTCMonth() / 3) * 3 : local.getUTCMonth();
+    const day = granularity === 'DAY' ? local.getUTCDate() : 1;
+    return utcInstantOf({ year: local.getUTCFullYear(), month: month + 1, day }, timeZone);
+  };
+}
