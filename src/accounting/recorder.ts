@@ -7,10 +7,11 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { InputError } from '../domain/input-error.ts';
 import { RefreshingSnapshot } from '../domain/refreshing-snapshot.ts';
 import type { Path } from '../path/model.ts';
-import type { PathService } from '../path/service.ts';
+import type { PathRequest, PathService } from '../path/service.ts';
 import { apportion, apportionWithinWindows, bucketStart, type BucketBytes } from './apportion.ts';
 import { COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, UNKNOWN_ID } from './counters.ts';
 import { loadAccountingIndex, type AccountingIndex, type ObjectFilter } from './entity-index.ts';
+import { insertNewEvents, type EventRow } from './event-rows.ts';
 import { isRejection, rejection, validateTransfer, type ContentReference, type Rejection, type TransferSubmission, type ValidTransfer } from './transfers.ts';
 
 /** The most transfers one GraphQL call may carry: a batch is one transaction, kept short. */
@@ -30,6 +31,8 @@ export interface RecorderOptions {
 export interface RecordOptions {
   /** The row id of a content given as `{ id }` (the API's global id), or null when it names none. */
   contentRowId?: (id: string) => string | null;
+  /** The index of the first submission, when a batch is one part of a stream (line numbers). */
+  firstIndex?: number;
 }
 
 interface ContentRow {
@@ -69,8 +72,9 @@ export class TransferRecorder {
     const valid: ValidTransfer[] = [];
     const seen = new Set<string>();
     let duplicates = 0;
-    submissions.forEach((submission, index) => {
-      const result = validateTransfer(index, submission);
+    const firstIndex = options.firstIndex ?? 0;
+    submissions.forEach((submission, position) => {
+      const result = validateTransfer(firstIndex + position, submission);
       if (isRejection(result)) rejected.push(result);
       // The same id twice in one batch: the first counts, the second is a duplicate.
       else if (seen.has(result.id)) duplicates++;
@@ -81,26 +85,33 @@ export class TransferRecorder {
     });
 
     const contents = await this.contents(valid, options);
-    const resolved: Resolved[] = [];
-    const pathsOf = new Map<string, Promise<Path>>();
+    const withContent: { transfer: ValidTransfer; content: ContentRow }[] = [];
     for (const transfer of valid) {
       const content = contents.get(contentKey(transfer.content, options));
-      if (!content) {
-        const field = 'id' in transfer.content ? 'content.id' : 'content';
-        rejected.push(rejection(transfer.index, transfer.id, field, `no content ${describeContent(transfer.content)}.`, 'NOT_FOUND'));
-        continue;
-      }
-      const request = { source: transfer.source, destination: transfer.destination, asPath: transfer.asPath, hops: transfer.hops };
-      const key = JSON.stringify(request);
-      let path = pathsOf.get(key);
-      if (!path) pathsOf.set(key, (path = this.paths.resolveAndRegister(request)));
-      try {
-        resolved.push({ transfer, content, path: await path });
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        rejected.push(rejection(transfer.index, transfer.id, error.field.join('.'), error.message));
-      }
+      if (content) withContent.push({ transfer, content });
+      else rejected.push(rejection(transfer.index, transfer.id, 'id' in transfer.content ? 'content.id' : 'content', `no content ${describeContent(transfer.content)}.`, 'NOT_FOUND'));
     }
+
+    // Each distinct path once, the batch's discoveries stored together.
+    const requestKeys = new Map<string, number>();
+    const requests: PathRequest[] = [];
+    const requestOf = withContent.map(({ transfer }) => {
+      const request = { source: transfer.source, destination: transfer.destination, asPath: transfer.asPath, hops: transfer.hops };
+      const key = `${request.source}|${request.destination}|${request.asPath.join(',')}|${request.hops.join(',')}`;
+      let position = requestKeys.get(key);
+      if (position === undefined) {
+        requestKeys.set(key, (position = requests.length));
+        requests.push(request);
+      }
+      return position;
+    });
+    const paths = await this.paths.resolveAllAndRegister(requests);
+    const resolved: Resolved[] = [];
+    withContent.forEach(({ transfer, content }, i) => {
+      const path = paths[requestOf[i]!]!;
+      if (path instanceof InputError) rejected.push(rejection(transfer.index, transfer.id, path.field.join('.'), path.message));
+      else resolved.push({ transfer, content, path });
+    });
 
     const index = await this.index.get();
     const accepted = resolved.length === 0 ? 0 : await this.store(reporterId, resolved, index);
@@ -110,19 +121,20 @@ export class TransferRecorder {
 
   /** Contents by reference, in one query for the batch. */
   private async contents(transfers: readonly ValidTransfer[], options: RecordOptions): Promise<Map<string, ContentRow>> {
+    // A batch names a handful of contents thousands of times: ask for each once.
     const ids = new Set<string>();
-    const named: { title: string; owner: { slug: string } }[] = [];
+    const named = new Map<string, { title: string; owner: { slug: string } }>();
     for (const { content } of transfers) {
       if ('id' in content) {
         const id = options.contentRowId ? options.contentRowId(content.id) : content.id;
         if (id !== null && UUID.test(id)) ids.add(id);
       } else {
-        named.push({ title: content.title, owner: { slug: content.owner } });
+        named.set(`${content.owner}\u0000${content.title}`, { title: content.title, owner: { slug: content.owner } });
       }
     }
-    if (ids.size === 0 && named.length === 0) return new Map();
+    if (ids.size === 0 && named.size === 0) return new Map();
     const rows = await this.prisma.content.findMany({
-      where: { OR: [...(ids.size > 0 ? [{ id: { in: [...ids] } }] : []), ...named] },
+      where: { OR: [...(ids.size > 0 ? [{ id: { in: [...ids] } }] : []), ...named.values()] },
       select: { id: true, title: true, ownerId: true, owner: { select: { slug: true } } },
     });
     const byKey = new Map<string, ContentRow>();
@@ -145,12 +157,10 @@ export class TransferRecorder {
   private async store(reporterId: string, resolved: readonly Resolved[], index: AccountingIndex): Promise<number> {
     return this.prisma.$transaction(
       async (tx) => {
-        const inserted = await tx.transferEvent.createManyAndReturn({
-          data: resolved.map(({ transfer, content, path }) => eventRow(reporterId, transfer, content, path, index)),
-          skipDuplicates: true,
-          select: { id: true, externalId: true },
-        });
-        const eventIds = new Map(inserted.map((row) => [row.externalId, row.id]));
+        const eventIds = await insertNewEvents(
+          tx,
+          resolved.map(({ transfer, content, path }) => eventRow(reporterId, transfer, content, path, index)),
+        );
         const deltas = new CounterDeltas();
         const records: Prisma.ComponentRecordCreateManyInput[] = [];
         for (const item of resolved) {
@@ -161,7 +171,7 @@ export class TransferRecorder {
         }
         await deltas.write(tx);
         if (records.length > 0) await tx.componentRecord.createMany({ data: records });
-        return inserted.length;
+        return eventIds.size;
       },
       { timeout: 120_000, maxWait: 30_000 },
     );
@@ -180,7 +190,7 @@ function storedIds(path: Path): string[] {
   return path.components.flatMap((component) => (component.componentId === null ? [] : [component.componentId]));
 }
 
-function eventRow(reporterId: string, transfer: ValidTransfer, content: ContentRow, path: Path, index: AccountingIndex): Prisma.TransferEventCreateManyInput {
+function eventRow(reporterId: string, transfer: ValidTransfer, content: ContentRow, path: Path, index: AccountingIndex): EventRow {
   const network = (id: string | null) => (id !== null && UUID.test(id) ? id : null);
   return {
     reporterId,

@@ -45,9 +45,16 @@ export function isUnregistered(component: PathComponent): boolean {
   return !(component.kind === 'ROUTER' && component.ownerId === null && isIP(component.name) !== 0);
 }
 
-/** Stores the path's unregistered components; `hops` tell which AS each revealed router is in. */
-export async function registerDiscoveries(prisma: PrismaClient, path: Path, hops: readonly Hop[]): Promise<void> {
-  const pending = path.components.filter(isUnregistered);
+/**
+ * Stores the unregistered components of some paths (a batch's, at once); `hops` tell which AS
+ * each revealed router is in.
+ */
+export async function registerDiscoveries(prisma: PrismaClient, paths: readonly Path[], hops: readonly Hop[]): Promise<void> {
+  // One component per key: the same AS or link revealed by many paths is stored once.
+  const byKey = new Map<string, PathComponent>();
+  for (const path of paths) for (const component of path.components) if (!byKey.has(component.key)) byKey.set(component.key, component);
+  const all = [...byKey.values()];
+  const pending = all.filter(isUnregistered);
   if (pending.length === 0) return;
   const routerAs = new Map(hops.map((hop) => [hop.router.key, hop.asNumber]));
 
@@ -61,9 +68,9 @@ export async function registerDiscoveries(prisma: PrismaClient, path: Path, hops
   }
   const systems = await registerAutonomousSystems(prisma, names, new Map(pending.filter((c) => c.kind === 'AUTONOMOUS_SYSTEM').map((c) => [c.key, c])));
 
-  // Every AS on the path, stored before or just now: component and owner by number.
+  // Every AS on the paths, stored before or just now: component and owner by number.
   const asByNumber = new Map(systems);
-  for (const component of path.components) {
+  for (const component of all) {
     if (component.kind !== 'AUTONOMOUS_SYSTEM' || component.componentId === null || component.ownerId === null) continue;
     asByNumber.set(Number(component.key.slice(3)), { componentId: component.componentId, ownerId: component.ownerId });
   }

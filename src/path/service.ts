@@ -32,6 +32,16 @@ export interface PathRequest {
 }
 
 export const MAX_HOPS = 64;
+
+interface Trace {
+  path: Path;
+  hops: Hop[];
+}
+
+function inputErrorOnly(error: unknown): InputError {
+  if (error instanceof InputError) return error;
+  throw error;
+}
 const NO_COMPONENTS: readonly PathComponent[] = [];
 const MAX_AS_PATH = 64;
 
@@ -76,16 +86,32 @@ export class PathService {
    * only and accounting can count against them. Idempotent and safe to run concurrently.
    */
   async resolveAndRegister(request: PathRequest): Promise<Path> {
-    const { path, hops } = await this.trace(request);
-    if (!path.components.some(isUnregistered)) return path;
-    await registerDiscoveries(this.prisma, path, hops);
-    // Reloading the registry is what makes the second resolution see the stored components; it
-    // happens only when a path revealed something new, which grows rare as the registry fills.
-    this.invalidate();
-    return this.resolve(request);
+    const [result] = await this.resolveAllAndRegister([request]);
+    if (result instanceof InputError) throw result;
+    return result!;
   }
 
-  private async trace(request: PathRequest): Promise<{ path: Path; hops: Hop[] }> {
+  /**
+   * `resolveAndRegister` for a batch: what all the paths revealed is stored at once and the
+   * registry reloaded once, not once per path (a batch from new clients reveals hundreds of
+   * ASes and links). A request with bad input gives its InputError in its place.
+   */
+  async resolveAllAndRegister(requests: readonly PathRequest[]): Promise<(Path | InputError)[]> {
+    const traced = await Promise.all(requests.map((request) => this.trace(request).catch(inputErrorOnly)));
+    const found = traced.filter((trace): trace is Trace => !(trace instanceof InputError));
+    if (!found.some((trace) => trace.path.components.some(isUnregistered))) return traced.map((trace) => (trace instanceof InputError ? trace : trace.path));
+    await registerDiscoveries(
+      this.prisma,
+      found.map((trace) => trace.path),
+      found.flatMap((trace) => trace.hops),
+    );
+    // Reloading the registry is what makes the second resolution see the stored components; it
+    // happens only when a batch revealed something new, which grows rare as the registry fills.
+    this.invalidate();
+    return Promise.all(requests.map((request) => this.resolve(request).catch(inputErrorOnly)));
+  }
+
+  private async trace(request: PathRequest): Promise<Trace> {
     const hopTexts = validHops(request.hops ?? []);
     const asPath = validAsPath(request.asPath ?? []);
     const source = requireAddress(['source'], request.source);
