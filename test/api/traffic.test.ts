@@ -99,6 +99,24 @@ describe('the reference queries of FIG. 7', () => {
   });
 });
 
+describe('traffic on the entities it is about', () => {
+  it('an accounting object’s usage per local day, and a link’s traffic per content owner', async () => {
+    const result = await api.admin(`{
+      accountingObjects(first: 50) { edges { node { name usage(from: "${DAY.from}", to: "${DAY.to}", timeZone: "Europe/Berlin", granularity: DAY) { bytes transfers rows { period bytes } } } } }
+      links(first: 20) { edges { node { component { name traffic(from: "${DAY.from}", to: "${DAY.to}", groupBy: [CONTENT_OWNER]) { bytes rows { keys { value organization { name } } bytes } } } } } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    const usage = result.data.accountingObjects.edges.find((e: { node: { name: string } }) => e.node.name === 'Bytes SP1→SP2').node.usage;
+    expect(usage).toEqual({ bytes: '7000', transfers: '3', rows: [{ period: '2026-11-09T23:00:00.000Z', bytes: '7000' }] });
+    const peering = result.data.links.edges.find((e: { node: { component: { name: string } } }) => e.node.component.name === 'SP1–SP2 peering, Frankfurt').node.component.traffic;
+    expect(peering.bytes).toBe('7500');
+    expect(peering.rows.map((row: { keys: { value: string }[]; bytes: string }) => [row.keys[0]!.value, row.bytes]).sort()).toEqual([
+      ['label', '4000'],
+      ['moviestudio', '3500'],
+    ]);
+  });
+});
+
 describe('traffic', () => {
   it('groups by dimensions and by local day, hour or month', async () => {
     const byOwner = await traffic({}, { groupBy: ['CONTENT_OWNER', 'DESTINATION_NETWORK'] });

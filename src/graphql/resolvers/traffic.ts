@@ -1,11 +1,12 @@
 // Traffic queries: who may ask (every reading role but AGENT), the scope of PARTNER and VIEWER
 // keys, and the shape of the answer; src/traffic/ computes it.
-import type { QueryResolvers, Resolvers } from '../../generated/graphql.ts';
+import type { AccountingObjectResolvers, NetworkComponentResolvers, QueryResolvers, Resolvers } from '../../generated/graphql.ts';
 import { InputError } from '../../domain/input-error.ts';
 import { trafficBalance } from '../../traffic/balance.ts';
-import { resolveTrafficFilter } from '../../traffic/query.ts';
+import { resolveTrafficFilter, type Dimension, type Granularity, type TrafficFilterInput } from '../../traffic/query.ts';
 import { trafficReport } from '../../traffic/report.ts';
 import type { GraphQLContext } from '../context.ts';
+import type { TrafficReportModel } from '../mapped-types.ts';
 import { forbidden } from '../errors.ts';
 import { fromGlobalId, toGlobalId } from '../global-id.ts';
 import { queryInput } from './support.ts';
@@ -17,27 +18,30 @@ function trafficScope(ctx: GraphQLContext): string | null {
   return ctx.access.requireRole(READERS, 'read traffic').organizationId;
 }
 
+/** A report for one filter as the API takes it: resolved, checked against the key, computed. */
+async function report(ctx: GraphQLContext, filter: TrafficFilterInput, groupBy: readonly Dimension[] | null | undefined, granularity: Granularity | null | undefined): Promise<TrafficReportModel> {
+  const scope = trafficScope(ctx);
+  const dimensions = groupBy ?? [];
+  return queryInput(async () => {
+    const query = await resolveTrafficFilter(ctx.prisma, filter, decodeId);
+    if (query.accountingObjectId !== null) {
+      // Through visibility: a scoped key reads only its own organization's objects.
+      const object = await ctx.loaders.accountingObject.load(query.accountingObjectId);
+      if (object === null) throw new InputError(['filter', 'accountingObject'], 'no such accounting object visible to this key.', 'NOT_FOUND');
+      if (dimensions.length > 0) throw new InputError(['groupBy'], 'an accounting object’s usage has no dimensions; use granularity for periods.');
+    }
+    if (new Set(dimensions).size !== dimensions.length) throw new InputError(['groupBy'], 'names a dimension twice.');
+    return { report: await trafficReport(ctx.prisma, { query, groupBy: dimensions, granularity: granularity ?? null, scope }), dimensions };
+  });
+}
+
+function decodeId(id: string, type: string): string | null {
+  const decoded = fromGlobalId(id);
+  return decoded?.type === type ? decoded.id : null;
+}
+
 export const trafficQueries: Pick<QueryResolvers, 'traffic' | 'trafficBalance'> = {
-  traffic: async (_, { filter, groupBy, granularity }, ctx) => {
-    const scope = trafficScope(ctx);
-    const dimensions = groupBy ?? [];
-    return queryInput(async () => {
-      const decode = (id: string, type: string) => {
-        const decoded = fromGlobalId(id);
-        return decoded?.type === type ? decoded.id : null;
-      };
-      const query = await resolveTrafficFilter(ctx.prisma, filter, decode);
-      if (query.accountingObjectId !== null) {
-        // Through visibility: a scoped key reads only its own organization's objects.
-        const object = await ctx.loaders.accountingObject.load(query.accountingObjectId);
-        if (object === null) throw new InputError(['filter', 'accountingObject'], 'no such accounting object visible to this key.', 'NOT_FOUND');
-        if (dimensions.length > 0) throw new InputError(['groupBy'], 'an accounting object’s usage has no dimensions; use granularity for periods.');
-      }
-      if (new Set(dimensions).size !== dimensions.length) throw new InputError(['groupBy'], 'names a dimension twice.');
-      const report = await trafficReport(ctx.prisma, { query, groupBy: dimensions, granularity: granularity ?? null, scope });
-      return { report, dimensions };
-    });
-  },
+  traffic: (_, { filter, groupBy, granularity }, ctx) => report(ctx, filter, groupBy, granularity),
   trafficBalance: async (_, { a, b, from, to }, ctx) => {
     const scope = trafficScope(ctx);
     return queryInput(async () => {
@@ -54,6 +58,14 @@ export const trafficQueries: Pick<QueryResolvers, 'traffic' | 'trafficBalance'> 
       return trafficBalance(ctx.prisma, aId, bId, from, to);
     });
   },
+};
+
+/** Traffic fields on the entities it is about. */
+export const entityTraffic = {
+  usage: ((object, { from, to, timeZone, granularity }, ctx) =>
+    report(ctx, { from, to, timeZone, accountingObject: toGlobalId('AccountingObject', object.id) }, [], granularity)) satisfies AccountingObjectResolvers['usage'],
+  traffic: ((component, { from, to, timeZone, groupBy, granularity }, ctx) =>
+    report(ctx, { from, to, timeZone, component: toGlobalId('NetworkComponent', component.id) }, groupBy, granularity)) satisfies NetworkComponentResolvers['traffic'],
 };
 
 export const trafficTypes: Pick<Resolvers, 'TrafficReport' | 'TrafficRow' | 'TrafficKey'> = {

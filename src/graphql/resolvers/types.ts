@@ -4,6 +4,7 @@ import type { Resolvers } from '../../generated/graphql.ts';
 import { isUuid } from '../../domain/validate.ts';
 import { ENTITY_KINDS, entityKey } from '../loaders.ts';
 import { childConnection, globalId } from './support.ts';
+import { entityTraffic } from './traffic.ts';
 
 const isEntityKey = (key: string) => /^[0-3]:/.test(key) && isUuid(key.slice(2));
 
@@ -38,6 +39,7 @@ export const types: Resolvers = {
     client: (c, _, ctx) => (c.kind === 'HOST' ? ctx.loaders.clientByComponent.load(c.id) : null),
     link: (c, _, ctx) => (c.kind === 'LINK' ? ctx.loaders.linkByComponent.load(c.id) : null),
     accountingObjects: (c, args, ctx) => childConnection(ctx.loaders.componentAccountingObjects, c.id, args, ctx, null),
+    traffic: entityTraffic.traffic,
   },
 
   Client: {
@@ -78,6 +80,7 @@ export const types: Resolvers = {
     id: globalId('AccountingObject'),
     owner: async (object, _, ctx) => (await ctx.directory.organization.load(object.ownerId))!,
     filter: (object) => object,
+    usage: entityTraffic.usage,
     entities: (object, args, ctx) =>
       childConnection(ctx.loaders.accountingObjectEntities, object.id, args, ctx, args.kinds?.length ? [...new Set(args.kinds)].sort(byEntityOrder) : ENTITY_KINDS, {
         of: entityKey,
