@@ -83,6 +83,9 @@ const COLUMNS: readonly (readonly [column: string, sqlType: string, value: (row:
  */
 export async function insertNewEvents(tx: Prisma.TransactionClient, rows: readonly EventRow[]): Promise<Map<string, string>> {
   if (rows.length === 0) return new Map();
+  // In id order: two batches that share ids then wait for each other's rows in the same order
+  // instead of each holding one the other needs.
+  rows = [...rows].sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
   const ids = rows.map(() => uuidV7());
   const params = COLUMNS.map(([, , value]) => rows.map((row, i) => value(row, ids[i]!)));
   const names = COLUMNS.map(([column]) => `"${column}"`);
