@@ -22,6 +22,8 @@ export interface TrafficReport {
   files: number;
   rows: TrafficRow[];
   source: 'COUNTERS' | 'EVENTS';
+  /** False when computed from events and part of the range is older than the events kept. */
+  complete: boolean;
 }
 
 export interface ReportRequest {
@@ -30,6 +32,8 @@ export interface ReportRequest {
   granularity: Granularity | null;
   /** A PARTNER's or VIEWER's organization: only traffic that touches it. */
   scope: string | null;
+  /** Raw events before this were pruned (see accounting/retention.ts); null when all are kept. */
+  rawEventsSince?: Date | null;
 }
 
 type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet';
@@ -108,7 +112,10 @@ function counterSourceFor(request: ReportRequest): CounterSource | null {
 export async function trafficReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
   if (request.query.accountingObjectId !== null) return objectReport(prisma, request);
   const source = counterSourceFor(request);
-  return source ? countersReport(prisma, request, source) : eventsReport(prisma, request);
+  if (source) return countersReport(prisma, request, source);
+  const report = await eventsReport(prisma, request);
+  const since = request.rawEventsSince ?? null;
+  return { ...report, complete: since === null || request.query.from >= since };
 }
 
 /** `bucket` as the start of its period in the zone, as an instant. */
@@ -191,6 +198,7 @@ async function countersReport(prisma: PrismaClient, request: ReportRequest, sour
       files: row.files,
     })),
     source: 'COUNTERS',
+    complete: true,
   };
 }
 
@@ -219,7 +227,7 @@ async function objectReport(prisma: PrismaClient, request: ReportRequest): Promi
     const files = new Map(filesByPeriod.map((row) => [row.period.getTime(), row.files]));
     rows = byPeriod.map((row) => ({ period: row.period ?? null, keys: [], bytes: BigInt(row.bytes ?? 0), transfers: BigInt(row.transfers ?? 0), files: files.get(row.period!.getTime()) ?? 0 }));
   }
-  return { bytes: BigInt(total?.bytes ?? 0), transfers: BigInt(total?.transfers ?? 0), files: total?.files ?? 0, rows, source: 'COUNTERS' };
+  return { bytes: BigInt(total?.bytes ?? 0), transfers: BigInt(total?.transfers ?? 0), files: total?.files ?? 0, rows, source: 'COUNTERS', complete: true };
 }
 
 interface EventRow {
@@ -308,7 +316,7 @@ async function eventsReport(prisma: PrismaClient, request: ReportRequest): Promi
         .map(({ contents, ...row }) => ({ ...row, files: contents.size }))
         .sort((a, b) => (a.period?.getTime() ?? 0) - (b.period?.getTime() ?? 0) || a.keys.join('|').localeCompare(b.keys.join('|')))
     : [];
-  return { bytes: total.bytes, transfers: total.transfers, files: total.contents.size, rows: list, source: 'EVENTS' };
+  return { bytes: total.bytes, transfers: total.transfers, files: total.contents.size, rows: list, source: 'EVENTS', complete: true };
 }
 
 function dimensionValue(dimension: Dimension, event: EventRow, component: string): string {

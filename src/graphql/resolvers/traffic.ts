@@ -74,6 +74,7 @@ export const trafficTypes: Pick<Resolvers, 'TrafficReport' | 'TrafficRow' | 'Tra
     transfers: ({ report }) => report.transfers,
     files: ({ report }) => report.files,
     source: ({ report }) => report.source,
+    complete: ({ report }) => report.complete,
     rows: ({ report, dimensions }) => report.rows.map((row) => ({ row, dimensions })),
   },
   TrafficRow: {
