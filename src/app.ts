@@ -10,6 +10,7 @@ import { openDatabase } from './db/open.ts';
 import { createContext } from './graphql/context.ts';
 import { registryChangesPlugin } from './graphql/plugins/registry-changes.ts';
 import { createExecutableSchema } from './graphql/schema.ts';
+import { createIngestHandler } from './http/ingest.ts';
 import { createHttpServer, listen, ListenError, type HttpServer } from './http/server.ts';
 import { failureReason } from './observability/failure-reason.ts';
 import type { Logger } from './observability/logger.ts';
@@ -110,7 +111,7 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
   }
 }
 
-/** The HTTP server over an open, migrated database: GraphQL, health and metrics. */
+/** The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics. */
 export function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
   // One path service and one recorder for the process: their in-memory snapshots of the registry
   // and of the accounting objects are shared by every request.
@@ -125,6 +126,7 @@ export function serveDatabase(db: Database, config: Config, logger: Logger, ipDa
     authenticate: (token) => authenticate(db.prisma, token),
     createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder }),
     plugins: [registryChangesPlugin([paths, recorder])],
+    ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
   });
 }
 

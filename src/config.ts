@@ -52,6 +52,11 @@ export interface Config {
     /** How often the files are checked for replacement; 0 = never reload. */
     reloadIntervalMs: number;
   };
+  /** For the `pathledger` commands that call a running server (`import`), not for the server. */
+  cli: {
+    /** The API key they send unless given `--key`. */
+    apiKey: string | undefined;
+  };
 }
 
 /** Where `pathledger ipdb build` writes, and the server looks, unless PATHLEDGER_ASN_DB says otherwise. */
@@ -85,6 +90,8 @@ export const SETTINGS = {
   // Empty: the packaged @ip-location-db/geo-whois-asn-country-mmdb file.
   PATHLEDGER_GEO_DB: '',
   PATHLEDGER_IPDB_RELOAD_MS: '2000',
+  // Empty: `pathledger import` needs --key.
+  PATHLEDGER_API_KEY: '',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -136,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       geo: { path: read('PATHLEDGER_GEO_DB') === SETTINGS.PATHLEDGER_GEO_DB ? packagedFile(PACKAGED_GEO_DATABASE) : read('PATHLEDGER_GEO_DB') },
       reloadIntervalMs: integer('PATHLEDGER_IPDB_RELOAD_MS', 0, Number.MAX_SAFE_INTEGER, 'an integer number of milliseconds; 0 never reloads'),
     },
+    cli: { apiKey: read('PATHLEDGER_API_KEY') || undefined },
   };
 }
 

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
         geo: { path: expect.stringMatching(/geo-whois-asn-country-mmdb\/geo-whois-asn-country\.mmdb$/) },
         reloadIntervalMs: 2000,
       },
+      cli: { apiKey: undefined },
     });
   });
 
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       PATHLEDGER_ASN_DB: '/srv/GeoLite2-ASN.mmdb',
       PATHLEDGER_GEO_DB: '/srv/GeoLite2-City.mmdb',
       PATHLEDGER_IPDB_RELOAD_MS: '0',
+      PATHLEDGER_API_KEY: 'pl_agent_key',
     });
     expect(config).toEqual({
       server: { port: 8080, host: '127.0.0.1', maxBodyBytes: 2048, shutdownTimeoutMs: 500 },
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
       graphql: { maxDepth: 8, maxCost: 1000, defaultPageSize: 10, maxPageSize: 50 },
       rateLimit: { requestsPerMinute: 0 },
       ipData: { asn: { path: '/srv/GeoLite2-ASN.mmdb', buildIfMissing: false }, geo: { path: '/srv/GeoLite2-City.mmdb' }, reloadIntervalMs: 0 },
+      cli: { apiKey: 'pl_agent_key' },
     });
   });
 

@@ -3,13 +3,14 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, unknownSettings, type Config } from '../config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { importCommand } from './commands/import.ts';
 import { ipdbCommand } from './commands/ipdb.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, processIO, type CliIO, type Command, type CommandContext } from './support.ts';
 
-const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keysCommand, demoCommand, ipdbCommand];
+const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keysCommand, demoCommand, ipdbCommand, importCommand];
 
 export const usage = `Usage: pathledger <command> [options]
 
@@ -23,9 +24,9 @@ Run "pathledger <command> --help" for a command's options.
 Every command reads the same configuration as the server (environment variables): DATABASE_URL
 names a PostgreSQL database; without it the embedded database in PATHLEDGER_DATA_DIR (./data by
 default) is used. Commands apply pending migrations before they act; "ipdb build" uses no
-database, only the data folder it writes asn.mmdb to. The embedded database
-allows one process at a time: stop the server, or use PostgreSQL, before running a command on its
-data folder.`;
+database, only the data folder it writes asn.mmdb to, and "import" none either: it sends to a
+running server. The embedded database allows one process at a time: stop the server, or use
+PostgreSQL, before running a command on its data folder.`;
 
 export async function main(argv: readonly string[], io: CliIO = processIO, context: Partial<CommandContext> = {}): Promise<number> {
   const [name, ...args] = argv;

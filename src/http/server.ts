@@ -1,6 +1,7 @@
 // The HTTP face of PathLedger, on plain node:http: /graphql through Apollo Server's integration
-// API (executeHTTPGraphQLRequest), /healthz for load balancers and /metrics for Prometheus.
-// Everything it needs is passed in, so tests can serve any schema with a fake database.
+// API (executeHTTPGraphQLRequest), /ingest for streams of transfers (the handler is passed in),
+// /healthz for load balancers and /metrics for Prometheus. Everything it needs is passed in, so
+// tests can serve any schema with a fake database.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -16,7 +17,7 @@ import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { ErrorCode, apiError } from '../graphql/errors.ts';
+import { ErrorCode, UnreachableCaseError, apiError } from '../graphql/errors.ts';
 import { depthLimitRule } from '../graphql/limits/depth.ts';
 import { errorCode } from '../graphql/plugins/error-code.ts';
 import { metricsPlugin } from '../graphql/plugins/metrics.ts';
@@ -39,7 +40,26 @@ export interface HttpServerDeps {
   now?: () => number;
   /** Plugins of the application's own (the HTTP server's are always there). */
   plugins?: ApolloServerPlugin[];
+  /** POST /ingest, for a request whose key was checked; without it /ingest is not served. */
+  ingest?: (request: IngestRequest) => Promise<IngestResult>;
 }
+
+/** What POST /ingest is handed: an authenticated request whose body is still unread. */
+export interface IngestRequest {
+  principal: Principal;
+  request: http.IncomingMessage;
+  query: URLSearchParams;
+  requestId: string;
+  /** To call right before reading the body: a client waiting on `Expect: 100-continue` starts sending. */
+  readyForBody(): void;
+}
+
+/** How an ingest ended; the server writes the response. */
+export type IngestResult =
+  | { kind: 'done'; body: unknown }
+  | { kind: 'refused'; status: number; code: ErrorCode; message: string; extensions?: Record<string, unknown> }
+  /** The client went away: there is nobody to answer. */
+  | { kind: 'aborted' };
 
 export interface HttpServer {
   readonly server: http.Server;
@@ -63,11 +83,19 @@ interface RequestState {
   requestId: string;
   operationName?: string;
   keyId?: string;
+  /** The client sent `Expect: 100-continue` and has not been told to go on yet. */
+  awaitingContinue: boolean;
 }
 
-type Route = '/graphql' | '/healthz' | '/metrics' | 'other';
+type Route = '/graphql' | '/ingest' | '/healthz' | '/metrics' | 'other';
 
 const HEALTH_TIMEOUT_MS = 1000;
+/**
+ * How long a request other than /ingest may take to arrive in full: Node's own `requestTimeout`
+ * (whose default this is) covers every route alike, and an ingest stream may rightly last hours,
+ * so the server turns Node's off and applies it here per route.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -112,13 +140,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   let inFlight = 0;
   let onDrained: (() => void) | undefined;
 
-  const server = http.createServer((req, res) => {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse, awaitingContinue: boolean) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
       if (inFlight === 0) onDrained?.();
     });
-    const state: RequestState = { requestId: requestIdOf(req.headers['x-request-id']) };
+    const state: RequestState = { requestId: requestIdOf(req.headers['x-request-id']), awaitingContinue };
+    // A client still holding its body back must not reuse the connection after an answer without
+    // it: what it might send next is that body, not a request. readyForBody takes this back.
+    if (awaitingContinue) res.setHeader('connection', 'close');
     requests.run(state, () => {
       handle(req, res, state).catch((error: unknown) => {
         logger.error({ err: error, requestId: state.requestId }, 'request failed');
@@ -129,7 +160,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
         }
       });
     });
-  });
+  };
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => serve(req, res, false));
+  // Answered by the route once it knows it wants the body: a refused request (a bad key, a body
+  // over the limit) is refused before the client sends it.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => serve(req, res, true));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, state: RequestState): Promise<void> {
     const started = process.hrtime.bigint();
@@ -137,6 +172,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     const url = parseUrl(req.url);
     const route = routeOf(url.pathname);
     res.setHeader('x-request-id', state.requestId);
+    if (route !== '/ingest') limitRequestTime(req, res);
     // Keep-alive would hold the connection open past the shutdown.
     if (draining) res.setHeader('connection', 'close');
     res.on('close', () => {
@@ -144,7 +180,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       const status = res.writableFinished ? res.statusCode : 499;
       metrics.httpRequests.inc({ route, method: KNOWN_METHODS.has(method) ? method : 'other', status: String(status) });
       // Probes and scrapes arrive every few seconds; at info they would drown the API's lines.
-      const level = route === '/graphql' || route === 'other' ? 'info' : 'debug';
+      const level = route === '/graphql' || route === '/ingest' || route === 'other' ? 'info' : 'debug';
       logger[level](
         {
           requestId: state.requestId,
@@ -164,6 +200,10 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       case '/graphql':
         if (method !== 'GET' && method !== 'POST') return sendError(res, ErrorCode.BAD_REQUEST, `${method} is not supported here: use GET or POST.`, { allow: 'GET, POST' }, 405);
         return graphql(req, res, url, state);
+      case '/ingest':
+        if (!deps.ingest) return sendError(res, ErrorCode.NOT_FOUND, `Nothing at ${url.pathname}: the API is at /graphql.`, {}, 404);
+        if (method !== 'POST') return sendError(res, ErrorCode.BAD_REQUEST, `${method} is not supported here: use POST.`, { allow: 'POST' }, 405);
+        return ingest(deps.ingest, req, res, url, state);
       case '/healthz':
         if (method !== 'GET') return sendError(res, ErrorCode.BAD_REQUEST, `${method} is not supported here: use GET.`, { allow: 'GET' }, 405);
         return health(res);
@@ -179,7 +219,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     }
   }
 
-  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL, state: RequestState): Promise<void> {
+  /**
+   * The key's principal (null when the request has none), after the rate limit; undefined when
+   * the request was refused and answered here (closing the connection when `closeUnread` and the
+   * body is still on its way).
+   */
+  async function authorize(req: http.IncomingMessage, res: http.ServerResponse, state: RequestState, closeUnread = false): Promise<Principal | null | undefined> {
     const credentials = bearerToken(req.headers.authorization);
     const principal = credentials.kind === 'token' ? await deps.authenticate(credentials.token) : null;
     if (principal) state.keyId = principal.keyId;
@@ -189,14 +234,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       const decision = limiter.take(principal ? `key:${principal.keyId}` : `ip:${clientAddress(req)}`);
       for (const [name, value] of Object.entries(rateLimitHeaders(limiter.limit, decision))) res.setHeader(name, value);
       if (!decision.allowed) {
-        return sendError(
+        sendError(
           res,
           ErrorCode.RATE_LIMITED,
           `Rate limit of ${limiter.limit} requests per minute exceeded; retry in ${decision.retryAfterSeconds} s.`,
-          {},
+          closeUnread ? unreadBody(req) : {},
           undefined,
           { retryAfterSeconds: decision.retryAfterSeconds },
         );
+        return undefined;
       }
     }
 
@@ -206,12 +252,27 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
           ? 'The Authorization header must be `Bearer <API key>`.'
           : 'The API key is not valid or was revoked.';
       // RFC 6750 §3: the scheme a client should use, and that the token it sent was the problem.
-      return sendError(res, ErrorCode.UNAUTHENTICATED, message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      sendError(res, ErrorCode.UNAUTHENTICATED, message, { 'www-authenticate': 'Bearer error="invalid_token"', ...(closeUnread ? unreadBody(req) : {}) });
+      return undefined;
     }
+    return principal;
+  }
+
+  /** A client waiting on `Expect: 100-continue` may send the body now. */
+  function readyForBody(res: http.ServerResponse, state: RequestState): void {
+    if (!state.awaitingContinue) return;
+    state.awaitingContinue = false;
+    if (!draining) res.removeHeader('connection');
+    res.writeContinue();
+  }
+
+  async function graphql(req: http.IncomingMessage, res: http.ServerResponse, url: URL, state: RequestState): Promise<void> {
+    const principal = await authorize(req, res, state);
+    if (principal === undefined) return;
 
     let body: unknown;
     if (methodOf(req) === 'POST') {
-      const raw = await readBody(req, config.server.maxBodyBytes);
+      const raw = await readBody(req, config.server.maxBodyBytes, () => readyForBody(res, state));
       if (raw === null) {
         return sendError(
           res,
@@ -238,6 +299,43 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
       context: async () => deps.createContext({ principal, requestId: state.requestId }),
     });
     await writeGraphQLResponse(res, response);
+  }
+
+  /** POST /ingest: only with a key; the body is the handler's to read. */
+  async function ingest(
+    handler: NonNullable<HttpServerDeps['ingest']>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    state: RequestState,
+  ): Promise<void> {
+    const principal = await authorize(req, res, state, true);
+    if (principal === undefined) return;
+    if (principal === null) {
+      return sendError(res, ErrorCode.UNAUTHENTICATED, 'An API key is required: send `Authorization: Bearer <key>`.', {
+        'www-authenticate': 'Bearer',
+        ...unreadBody(req),
+      });
+    }
+    let result: IngestResult;
+    try {
+      result = await handler({ principal, request: req, query: url.searchParams, requestId: state.requestId, readyForBody: () => readyForBody(res, state) });
+    } catch (error) {
+      // The rest of the body is not wanted: answer (500, by the caller) and close.
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      throw error;
+    }
+    switch (result.kind) {
+      case 'done':
+        return sendJson(res, 200, result.body);
+      case 'refused':
+        return sendError(res, result.code, result.message, unreadBody(req), result.status, result.extensions);
+      case 'aborted':
+        res.destroy();
+        return;
+      default:
+        throw new UnreachableCaseError(result);
+    }
   }
 
   async function health(res: http.ServerResponse): Promise<void> {
@@ -385,7 +483,34 @@ function parseUrl(target: string | undefined): URL {
 }
 
 function routeOf(pathname: string): Route {
-  return pathname === '/graphql' || pathname === '/healthz' || pathname === '/metrics' ? pathname : 'other';
+  return pathname === '/graphql' || pathname === '/ingest' || pathname === '/healthz' || pathname === '/metrics' ? pathname : 'other';
+}
+
+/**
+ * A request that must not stream (every route but /ingest) has REQUEST_TIMEOUT_MS to arrive in
+ * full, as Node's `requestTimeout` would give it: after that it gets 408 and its connection closes.
+ */
+function limitRequestTime(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const message = `The request did not arrive in full within ${REQUEST_TIMEOUT_MS / 1000} s.`;
+    sendError(res, ErrorCode.BAD_REQUEST, message, { connection: 'close' }, 408);
+  }, REQUEST_TIMEOUT_MS).unref();
+  req.once('close', () => clearTimeout(timer));
+  res.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Headers for an answer given before the body was read: the connection closes instead of the
+ * server reading (and throwing away) a body that may be gigabytes long.
+ */
+function unreadBody(req: http.IncomingMessage): Record<string, string> {
+  return req.complete ? {} : { connection: 'close' };
 }
 
 function methodOf(req: http.IncomingMessage): string {
@@ -403,9 +528,13 @@ function isJson(contentType: string | undefined): boolean {
   return essence === 'application/json' || essence === 'application/graphql-response+json';
 }
 
-/** The body, or null once it grows past `limit` (then the rest is not read). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+/**
+ * The body, or null once it grows past `limit` (then the rest is not read). `ready` is called
+ * when the body is going to be read: not for one whose announced length is already too long.
+ */
+function readBody(req: http.IncomingMessage, limit: number, ready: () => void): Promise<Buffer | null> {
   if (Number(req.headers['content-length']) > limit) return Promise.resolve(null);
+  ready();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
