@@ -11,6 +11,7 @@ import { createContext } from './graphql/context.ts';
 import { registryChangesPlugin } from './graphql/plugins/registry-changes.ts';
 import { createExecutableSchema } from './graphql/schema.ts';
 import { createIngestHandler } from './http/ingest.ts';
+import { startPruning } from './accounting/retention.ts';
 import { createHttpServer, listen, ListenError, type HttpServer } from './http/server.ts';
 import { failureReason } from './observability/failure-reason.ts';
 import type { Logger } from './observability/logger.ts';
@@ -79,8 +80,10 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
     logger.info({ asn: files.asn, geo: files.geo }, `reading IP → AS from ${files.asn.path}, IP → place from ${files.geo.path}`);
 
     const server = await serveDatabase(db, config, logger, ipData);
+    const pruner = config.accounting.rawRetentionDays > 0 ? startPruning(db.prisma, config.accounting.rawRetentionDays, logger) : null;
     const { url } = await listen(server, config.server.port, config.server.host).catch(async (error: unknown) => {
       await server.close();
+      await pruner?.stop();
       ipData.close();
       throw error instanceof ListenError ? new StartError(error.message, { cause: error }) : error;
     });
@@ -100,6 +103,7 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
           try {
             await server.close();
           } finally {
+            await pruner?.stop();
             ipData.close();
             await db.close();
           }
@@ -124,7 +128,7 @@ export function serveDatabase(db: Database, config: Config, logger: Logger, ipDa
     schema: createExecutableSchema(),
     db,
     authenticate: (token) => authenticate(db.prisma, token),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder }),
+    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, rawRetentionDays: config.accounting.rawRetentionDays }),
     plugins: [registryChangesPlugin([paths, recorder])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
   });

@@ -52,6 +52,10 @@ export interface Config {
     /** How often the files are checked for replacement; 0 = never reload. */
     reloadIntervalMs: number;
   };
+  accounting: {
+    /** Days raw transfer events are kept; counters are kept for good. 0 keeps events for good too. */
+    rawRetentionDays: number;
+  };
   /** For the `pathledger` commands that call a running server (`import`), not for the server. */
   cli: {
     /** The API key they send unless given `--key`. */
@@ -90,6 +94,7 @@ export const SETTINGS = {
   // Empty: the packaged @ip-location-db/geo-whois-asn-country-mmdb file.
   PATHLEDGER_GEO_DB: '',
   PATHLEDGER_IPDB_RELOAD_MS: '2000',
+  PATHLEDGER_RAW_RETENTION_DAYS: '90',
   // Empty: `pathledger import` needs --key.
   PATHLEDGER_API_KEY: '',
 } as const;
@@ -142,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : { path: read('PATHLEDGER_ASN_DB'), buildIfMissing: false },
       geo: { path: read('PATHLEDGER_GEO_DB') === SETTINGS.PATHLEDGER_GEO_DB ? packagedFile(PACKAGED_GEO_DATABASE) : read('PATHLEDGER_GEO_DB') },
       reloadIntervalMs: integer('PATHLEDGER_IPDB_RELOAD_MS', 0, Number.MAX_SAFE_INTEGER, 'an integer number of milliseconds; 0 never reloads'),
+    },
+    accounting: {
+      rawRetentionDays: integer('PATHLEDGER_RAW_RETENTION_DAYS', 0, 36_600, 'a whole number of days from 0 (keep for good) to 36600'),
     },
     cli: { apiKey: read('PATHLEDGER_API_KEY') || undefined },
   };

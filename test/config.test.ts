@@ -27,6 +27,7 @@ describe('loadConfig', () => {
         geo: { path: expect.stringMatching(/geo-whois-asn-country-mmdb\/geo-whois-asn-country\.mmdb$/) },
         reloadIntervalMs: 2000,
       },
+      accounting: { rawRetentionDays: 90 },
       cli: { apiKey: undefined },
     });
   });
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
       PATHLEDGER_ASN_DB: '/srv/GeoLite2-ASN.mmdb',
       PATHLEDGER_GEO_DB: '/srv/GeoLite2-City.mmdb',
       PATHLEDGER_IPDB_RELOAD_MS: '0',
+      PATHLEDGER_RAW_RETENTION_DAYS: '30',
       PATHLEDGER_API_KEY: 'pl_agent_key',
     });
     expect(config).toEqual({
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
       graphql: { maxDepth: 8, maxCost: 1000, defaultPageSize: 10, maxPageSize: 50 },
       rateLimit: { requestsPerMinute: 0 },
       ipData: { asn: { path: '/srv/GeoLite2-ASN.mmdb', buildIfMissing: false }, geo: { path: '/srv/GeoLite2-City.mmdb' }, reloadIntervalMs: 0 },
+      accounting: { rawRetentionDays: 30 },
       cli: { apiKey: 'pl_agent_key' },
     });
   });

@@ -24,6 +24,8 @@ export interface GraphQLContext {
   paths: PathService;
   /** The process's transfer recorder; mutations tell it accounting objects changed. */
   recorder: TransferRecorder;
+  /** Days raw events are kept (0: for good), so traffic reports can say when some are gone. */
+  rawRetentionDays: number;
 }
 
 export interface ContextOptions {
@@ -32,11 +34,12 @@ export interface ContextOptions {
   limits: PageLimits;
   paths: PathService;
   recorder: TransferRecorder;
+  rawRetentionDays?: number;
 }
 
 // Plain properties, no getters: Apollo Server copies the context object, which would run them.
-export function createContext({ db, principal, limits, paths, recorder }: ContextOptions): GraphQLContext {
+export function createContext({ db, principal, limits, paths, recorder, rawRetentionDays = 0 }: ContextOptions): GraphQLContext {
   const access = new Access(principal);
   const directory = createDirectoryLoaders(db.prisma);
-  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder };
+  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder, rawRetentionDays };
 }

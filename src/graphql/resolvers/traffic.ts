@@ -1,6 +1,7 @@
 // Traffic queries: who may ask (every reading role but AGENT), the scope of PARTNER and VIEWER
 // keys, and the shape of the answer; src/traffic/ computes it.
 import type { AccountingObjectResolvers, NetworkComponentResolvers, QueryResolvers, Resolvers } from '../../generated/graphql.ts';
+import { rawEventsSince } from '../../accounting/retention.ts';
 import { InputError } from '../../domain/input-error.ts';
 import { trafficBalance } from '../../traffic/balance.ts';
 import { resolveTrafficFilter, type Dimension, type Granularity, type TrafficFilterInput } from '../../traffic/query.ts';
@@ -31,7 +32,8 @@ async function report(ctx: GraphQLContext, filter: TrafficFilterInput, groupBy: 
       if (dimensions.length > 0) throw new InputError(['groupBy'], 'an accounting object’s usage has no dimensions; use granularity for periods.');
     }
     if (new Set(dimensions).size !== dimensions.length) throw new InputError(['groupBy'], 'names a dimension twice.');
-    return { report: await trafficReport(ctx.prisma, { query, groupBy: dimensions, granularity: granularity ?? null, scope }), dimensions };
+    const rawEventsSinceDate = ctx.rawRetentionDays > 0 ? rawEventsSince(ctx.rawRetentionDays) : null;
+    return { report: await trafficReport(ctx.prisma, { query, groupBy: dimensions, granularity: granularity ?? null, scope, rawEventsSince: rawEventsSinceDate }), dimensions };
   });
 }
 
