@@ -1,107 +1,136 @@
-// Recording transfers, path resolution and accounting included, against the bare cost of
-// storing the same event rows: multi-row INSERTs into the same table of the same database, side
-// by side in one run. The transfers run between 5,000 hosts in real address space (so paths
-// come from the real ASN data, most of them already seen) and the demo world's clients, carry
-// the demo contents, and last from a second to ten minutes, so some span two hours.
+// Ingestion through POST /ingest, path resolution and accounting included, against the bare cost
+// of storing the same event rows: multi-row INSERT … VALUES statements of the same rows into the
+// same table of the same database, through the same driver, side by side in one run.
+//
+// The server runs in this process, as `npm start` builds it; the body is synthetic traffic
+// (bench/support/traffic.ts) between the demo world's clients and hosts all over the real address
+// space, sent as one NDJSON stream, in two shapes:
+// - live: what agents report while it happens, at the rate aimed for (50,000 a second), so its
+//   transfers started within seconds of each other (and lasted up to ten minutes);
+// - backfill: a day of traffic at once (a late import), spread over 24 hourly buckets.
+// The figures are for the network once known: the first sight of the ASes and links the hosts
+// reveal (stored once, by the path service) is measured apart. `accepted` is until the answer
+// (every batch committed: acknowledged); `counted` until the counter journal is folded too.
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import maxmind, { type AsnResponse } from 'maxmind';
+import { serveDatabase } from '../src/app.ts';
+import { CounterJournal } from '../src/accounting/counter-journal.ts';
 import { uuidV7 } from '../src/accounting/event-rows.ts';
-import { TransferRecorder } from '../src/accounting/recorder.ts';
-import type { TransferSubmission } from '../src/accounting/transfers.ts';
+import { createApiKey } from '../src/auth/api-keys.ts';
 import { loadConfig } from '../src/config.ts';
 import { ensureDemoWorld } from '../src/db/demo-world.ts';
+import { listen } from '../src/http/server.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { openIpData } from '../src/path/ip-data.ts';
 import { PathService } from '../src/path/service.ts';
 import { cachedAsnDatabase } from '../test/support/asn-cache.ts';
 import { createTestDatabase } from '../test/support/database.ts';
-import { publicAddresses, seededRandom } from './support/addresses.ts';
+import { syntheticTraffic, type BenchTransfer } from './support/traffic.ts';
 
+const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
+const TRANSFERS = Number(process.env.BENCH_INGEST_TRANSFERS ?? (ON_POSTGRES ? 200_000 : 50_000));
+const TARGET_RATE = 50_000;
 const BATCH = 2000;
-const BATCHES = Number(process.env.BENCH_INGEST_BATCHES ?? 25);
-const HOSTS = 5000;
-const CLIENTS = ['79.214.61.102', '84.173.22.104', '90.12.77.106', '86.201.9.108', '73.162.40.110', '98.210.3.112'];
 
 export async function run(): Promise<void> {
   const asnFile = await cachedAsnDatabase();
-  const config = loadConfig({ PATHLEDGER_ASN_DB: asnFile, PATHLEDGER_IPDB_RELOAD_MS: '0', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PATHLEDGER_ASN_DB: asnFile, PATHLEDGER_IPDB_RELOAD_MS: '0', LOG_LEVEL: 'silent', PATHLEDGER_RATE_LIMIT: '0' });
   const db = await createTestDatabase();
   const ipData = await openIpData(config.ipData, createLogger(config));
   try {
     await ensureDemoWorld(db.prisma);
-    const prisma = db.prisma;
-    const reporter = (await prisma.organization.findUniqueOrThrow({ where: { slug: 'distributor-142' } })).id;
-    const contents = await prisma.content.findMany({ include: { owner: true } });
+    const contents = (await db.prisma.content.findMany({ include: { owner: true } })).map((c) => ({ title: c.title, owner: c.owner.slug }));
     const bare = await maxmind.open<AsnResponse>(asnFile);
-    const hosts = publicAddresses(HOSTS, 11, (address) => bare.get(address) !== null);
-    const next = seededRandom(5);
-    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
-    const start = Date.parse('2026-10-01T00:00:00Z');
-    let serial = 0;
-    const batch = (): TransferSubmission[] =>
-      Array.from({ length: BATCH }, () => {
-        const content = pick(contents);
-        const startedAt = start + Math.floor(next() * 30 * 86_400_000);
-        const [source, destination] = next() < 0.5 ? [pick(hosts), pick(CLIENTS)] : [pick(CLIENTS), pick(hosts)];
-        return {
-          id: `bench-${serial++}`,
-          source,
-          destination,
-          bytes: BigInt(1 + Math.floor(next() * 50_000_000)),
-          startedAt: new Date(startedAt),
-          endedAt: new Date(startedAt + 1000 + Math.floor(next() * 600_000)),
-          content: { title: content.title, owner: content.owner.slug },
-          type: pick(['CDN_DOWNLOAD', 'PEER_UPLOAD', 'LIVE_STREAM'] as const),
-        };
-      });
+    const keep = (address: string) => bare.get(address) !== null;
+    const shapes = {
+      live: [...syntheticTraffic({ count: TRANSFERS, start: new Date('2026-10-05T18:00:00Z'), spanMs: (TRANSFERS / TARGET_RATE) * 1000, hosts: 5000, contents, keep, idPrefix: 'live' })],
+      backfill: [...syntheticTraffic({ count: TRANSFERS / 4, start: new Date('2026-10-01T00:00:00Z'), spanMs: 86_400_000, hosts: 5000, contents, keep, idPrefix: 'day', seed: 9 })],
+    };
 
-    const paths = new PathService(prisma, { addresses: () => ipData.addresses() });
-    const recorder = new TransferRecorder(prisma, paths);
-    const batches = Array.from({ length: BATCHES }, batch);
-    // Steady state: the network is known. The first transfers between these hosts reveal some
-    // thousand ASes and the links between them, which the path service stores once (that
-    // first sight is measured apart below); the figure is for the traffic after it.
+    // First sight: the ASes, organizations and inferred links the hosts reveal, stored once.
     const discoveryStart = performance.now();
-    const requests = batches.flat().map(({ source, destination }) => ({ source: String(source), destination: String(destination) }));
-    for (let i = 0; i < requests.length; i += BATCH) await paths.resolveAllAndRegister(requests.slice(i, i + BATCH));
+    const paths = new PathService(db.prisma, { addresses: () => ipData.addresses() });
+    const all = [...shapes.live, ...shapes.backfill];
+    const pairs = [...new Map(all.map((t) => [`${t.source}|${t.destination}`, { source: t.source, destination: t.destination }])).values()];
+    for (let i = 0; i < pairs.length; i += BATCH) await paths.resolveAllAndRegister(pairs.slice(i, i + BATCH));
     const discoverySeconds = (performance.now() - discoveryStart) / 1000;
-    await recorder.record(reporter, batch()); // warm-up
-    const recordStart = performance.now();
-    for (const transfers of batches) {
-      const outcome = await recorder.record(reporter, transfers);
-      if (outcome.accepted !== transfers.length) throw new Error(`recorded ${outcome.accepted} of ${transfers.length}: ${JSON.stringify(outcome.rejected.slice(0, 3))}`);
-    }
-    const recordRate = (BATCHES * BATCH) / ((performance.now() - recordStart) / 1000);
 
-    // Baseline: the same rows (as the recorder stored them) inserted again under new ids with
-    // plain multi-row INSERT … VALUES statements, one per batch, through the same driver.
-    const stored = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "TransferEvent" WHERE "externalId" LIKE 'bench-%' LIMIT ${BATCHES * BATCH}`);
-    const columns = Object.keys(stored[0]!);
+    const server = await serveDatabase(db, config, createLogger(config), ipData);
+    const { url } = await listen(server, 0, '127.0.0.1');
+    const { key } = await createApiKey(db.prisma, { name: 'bench agent', role: 'AGENT', organizationSlug: 'distributor-142' });
+    const ingest = async (transfers: readonly BenchTransfer[]) => {
+      const body = Buffer.from(transfers.map((t) => JSON.stringify(t)).join('\n') + '\n');
+      const start = performance.now();
+      const answer = await post(`${url}/ingest`, key, body);
+      const accepted = transfers.length / ((performance.now() - start) / 1000);
+      if (answer.accepted !== transfers.length) throw new Error(`accepted ${answer.accepted} of ${transfers.length}: ${JSON.stringify(answer).slice(0, 500)}`);
+      await new CounterJournal(db.sql).settle();
+      return { accepted, counted: transfers.length / ((performance.now() - start) / 1000) };
+    };
+    const live = await ingest(shapes.live);
+    const backfill = await ingest(shapes.backfill);
+    await server.close();
+
+    // Baseline: the rows as the recorder stored them, inserted again under new ids with plain
+    // multi-row INSERT … VALUES statements, one per batch of the same size, through the driver.
+    const stored = await db.sql.query<Record<string, unknown>>(`SELECT * FROM "TransferEvent" WHERE "externalId" LIKE 'live-%'`);
+    const columns = Object.keys(stored[0]!).filter((column) => column !== 'receivedAt');
     const insertStart = performance.now();
     for (let i = 0; i < stored.length; i += BATCH) {
       const rows = stored.slice(i, i + BATCH);
-      const values: unknown[] = [];
+      const values: (string | null)[] = [];
       const tuples = rows.map((row) => {
         const placeholders = columns.map((column) => {
           const value = column === 'id' ? uuidV7() : column === 'externalId' ? `copy-${String(row[column])}` : row[column];
-          values.push(value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? value.toString() : value);
+          values.push(sqlText(value));
           return `$${values.length}`;
         });
         return `(${placeholders.join(', ')})`;
       });
-      await prisma.$executeRawUnsafe(`INSERT INTO "TransferEvent" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, ...values);
+      await db.sql.query(`INSERT INTO "TransferEvent" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${tuples.join(', ')}`, values);
     }
     const insertRate = stored.length / ((performance.now() - insertStart) / 1000);
 
-    const database = process.env.DATABASE_URL ? 'postgresql' : 'pglite';
+    const database = ON_POSTGRES ? 'postgresql' : 'pglite';
     const line = (figure: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
       console.log(JSON.stringify({ bench: 'ingest', database, figure, value: Number(value.toFixed(3)), unit, ...extra }));
-    line('record_rate', recordRate, 'transfers/s', { batch: BATCH, batches: BATCHES, includes: 'validation, paths, event rows, counters, accounting objects, one transaction per batch' });
-    line('bare_insert_rate', insertRate, 'rows/s', { baseline: 'multi-row INSERT … VALUES of the same event rows, same batch size' });
-    line('record_over_bare_insert', recordRate / insertRate, 'ratio', { target: '≥ 0.5' });
-    line('first_sight_paths', requests.length / discoverySeconds, 'paths/s', { paths: requests.length, includes: 'storing the ASes, organizations and inferred links they reveal' });
+    const includes = 'HTTP, NDJSON, validation, paths, events, counter journal; every batch committed';
+    line('live_accepted_rate', live.accepted, 'transfers/s', { transfers: TRANSFERS, batch: BATCH, includes, target: `≥ ${TARGET_RATE} on PostgreSQL` });
+    line('live_counted_rate', live.counted, 'transfers/s', { includes: 'live_accepted_rate, and the counter journal folded into every counter' });
+    line('backfill_accepted_rate', backfill.accepted, 'transfers/s', { transfers: TRANSFERS / 4, includes, spread: 'a day, 24 hourly buckets' });
+    line('backfill_counted_rate', backfill.counted, 'transfers/s');
+    line('bare_insert_rate', insertRate, 'rows/s', { baseline: 'multi-row INSERT … VALUES of the same event rows, same batch size, same driver' });
+    line('live_accepted_over_bare_insert', live.accepted / insertRate, 'ratio', { target: '≥ 0.5' });
+    line('live_counted_over_bare_insert', live.counted / insertRate, 'ratio');
+    line('backfill_counted_over_bare_insert', backfill.counted / insertRate, 'ratio');
+    line('first_sight_paths', pairs.length / discoverySeconds, 'paths/s', { paths: pairs.length, includes: 'storing the ASes, organizations and inferred links they reveal' });
   } finally {
     ipData.close();
     await db.drop();
   }
+}
+
+/** A stored value as the text PostgreSQL reads back into its column. */
+function sqlText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return `{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+  return String(value);
+}
+
+function post(url: string, key: string, body: Buffer): Promise<{ accepted: number }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (response.statusCode !== 200) reject(new Error(`POST /ingest: ${response.statusCode} ${text.slice(0, 300)}`));
+        else resolve(JSON.parse(text) as { accepted: number });
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }

@@ -18,6 +18,7 @@ import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { openIpData, type IpData } from './path/ip-data.ts';
 import { PathService } from './path/service.ts';
+import { CounterJournal } from './accounting/counter-journal.ts';
 import { TransferRecorder } from './accounting/recorder.ts';
 
 export interface PathLedger {
@@ -115,23 +116,39 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
   }
 }
 
-/** The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics. */
-export function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
-  // One path service and one recorder for the process: their in-memory snapshots of the registry
-  // and of the accounting objects are shared by every request.
+/**
+ * The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics.
+ * Closing it also folds what the counter journal still holds.
+ */
+export async function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
+  // One path service, recorder and counter journal for the process: their in-memory snapshots of
+  // the registry and of the accounting objects are shared by every request.
   const paths = new PathService(db.prisma, { addresses: () => ipData.addresses() });
-  const recorder = new TransferRecorder(db.prisma, paths);
-  return createHttpServer({
+  const counters = new CounterJournal(db.sql, { logger });
+  const recorder = new TransferRecorder(db, paths, counters);
+  // Batches a previous run acknowledged but did not fold (it stopped or crashed) go in now.
+  counters.notify();
+  const server = await createHttpServer({
     config,
     logger,
     metrics: createMetrics(),
     schema: createExecutableSchema(),
     db,
     authenticate: (token) => authenticate(db.prisma, token),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, rawRetentionDays: config.accounting.rawRetentionDays }),
+    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, counters, rawRetentionDays: config.accounting.rawRetentionDays }),
     plugins: [registryChangesPlugin([paths, recorder])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
   });
+  return {
+    server: server.server,
+    close: async () => {
+      try {
+        await server.close();
+      } finally {
+        await counters.stop();
+      }
+    },
+  };
 }
 
 /**

@@ -1,22 +1,27 @@
-// Counter deltas: summed in memory over a whole batch, then written set-wise, one statement per
-// table (INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE adding to what is there). Rows go
-// in key order so that two batches touching the same counters lock them in the same order and
-// cannot deadlock each other.
-import type { Prisma } from '../generated/prisma/client.ts';
+// The counter tables and the deltas a batch adds to them. A batch's deltas are summed in memory
+// by key, travel through the counter journal as arrays (counter-journal.ts), and are folded into
+// the tables set-wise: one INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE per table, rows in
+// key order so that two folds touching the same counters lock them in the same order.
 
 /** "Unknown" in a counter key, which may hold no nulls (see prisma/schema.prisma). */
 export const UNKNOWN_ID = '00000000-0000-0000-0000-000000000000';
 
-interface CounterTable {
+export interface CounterTable {
   name: string;
-  /** Key columns with their SQL array type, in the order `add` takes them. */
+  /** Key columns with their SQL type, in the order `add` takes them. */
   keys: readonly (readonly [column: string, sqlType: string])[];
+  /** Whether the table counts transfers as well as bytes. */
   transfers: boolean;
 }
 
 export const COMPONENT_TRAFFIC: CounterTable = {
   name: 'ComponentTraffic',
   keys: [['componentId', 'uuid'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
+  transfers: true,
+};
+export const CLIENT_TRAFFIC: CounterTable = {
+  name: 'ClientTraffic',
+  keys: [['clientId', 'uuid'], ['direction', '"TransferDirection"'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
   transfers: true,
 };
 export const OBJECT_USAGE: CounterTable = {
@@ -50,69 +55,85 @@ export const CROSSING_TRAFFIC: CounterTable = {
   transfers: true,
 };
 
-interface Delta {
+export const COUNTER_TABLES: readonly CounterTable[] = [COMPONENT_TRAFFIC, CLIENT_TRAFFIC, OBJECT_USAGE, OBJECT_CONTENT, TRAFFIC_ROLLUP, CROSSING_TRAFFIC];
+
+export interface Delta {
   key: string[];
   bytes: bigint;
   transfers: bigint;
 }
 
-/** Deltas for one table, summed by key. */
-class TableDeltas {
-  readonly rows = new Map<string, Delta>();
-  constructor(readonly table: CounterTable) {}
+/**
+ * Key parts are joined with this into one string per counter row: in memory (a Map key) and in
+ * the journal. No part holds it: ids, ISO instants, enum names, country codes and -1/0/1.
+ */
+export const KEY_SEPARATOR = '|';
 
-  add(key: string[], bytes: bigint, transfers: bigint): void {
-    const id = key.join('|');
-    const row = this.rows.get(id);
-    if (row) {
-      row.bytes += bytes;
-      row.transfers += transfers;
-    } else {
-      this.rows.set(id, { key, bytes, transfers });
-    }
-  }
+/** A batch's deltas for one table, as the journal stores them: parallel arrays. */
+export interface JournalTable {
+  table: CounterTable;
+  keys: string[];
+  bytes: bigint[];
+  transfers: bigint[];
 }
 
 /** Everything a batch adds to the counters. Key parts are strings; a bucket is an ISO instant. */
 export class CounterDeltas {
-  private readonly tables = new Map<CounterTable, TableDeltas>();
+  private readonly tables = new Map<CounterTable, Map<string, { bytes: bigint; transfers: bigint }>>();
 
-  add(table: CounterTable, key: string[], bytes: bigint, transfers = 0n): void {
-    let deltas = this.tables.get(table);
-    if (!deltas) this.tables.set(table, (deltas = new TableDeltas(table)));
-    deltas.add(key, bytes, transfers);
+  /** Adds to the counter keyed by `key`: its parts joined with KEY_SEPARATOR, in the table's key order. */
+  add(table: CounterTable, key: string, bytes: bigint, transfers = 0n): void {
+    let rows = this.tables.get(table);
+    if (!rows) this.tables.set(table, (rows = new Map()));
+    const row = rows.get(key);
+    if (row) {
+      row.bytes += bytes;
+      row.transfers += transfers;
+    } else {
+      rows.set(key, { bytes, transfers });
+    }
   }
 
-  /** Rows per table, as they will be written: for tests and for reading a batch's effect. */
+  /** Rows for one table, as they will be written: for tests and for reading a batch's effect. */
   rows(table: CounterTable): Delta[] {
-    return [...(this.tables.get(table)?.rows.values() ?? [])];
+    return [...(this.tables.get(table) ?? [])].map(([key, { bytes, transfers }]) => ({ key: key.split(KEY_SEPARATOR), bytes, transfers }));
   }
 
-  async write(tx: Prisma.TransactionClient): Promise<void> {
-    for (const deltas of this.tables.values()) await writeTable(tx, deltas);
+  get isEmpty(): boolean {
+    return this.tables.size === 0;
+  }
+
+  toJournal(): JournalTable[] {
+    return [...this.tables].map(([table, rows]) => {
+      const entry: JournalTable = { table, keys: [], bytes: [], transfers: [] };
+      for (const [key, row] of rows) {
+        entry.keys.push(key);
+        entry.bytes.push(row.bytes);
+        entry.transfers.push(row.transfers);
+      }
+      return entry;
+    });
   }
 }
 
-async function writeTable(tx: Prisma.TransactionClient, deltas: TableDeltas): Promise<void> {
-  const { table } = deltas;
-  const rows = [...deltas.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-  if (rows.length === 0) return;
-  const columns = table.keys.map(([column]) => column);
-  const types = table.keys.map(([, type]) => type);
-  const params: string[][] = table.keys.map((_, i) => rows.map((row) => row.key[i]!));
-  columns.push('bytes');
-  types.push('bigint');
-  params.push(rows.map((row) => row.bytes.toString()));
-  if (table.transfers) {
-    columns.push('transfers');
-    types.push('bigint');
-    params.push(rows.map((row) => row.transfers.toString()));
-  }
-  const quoted = (column: string) => `"${column}"`;
-  const added = (table.transfers ? ['bytes', 'transfers'] : ['bytes']).map((column) => `${quoted(column)} = ${quoted(table.name)}.${quoted(column)} + EXCLUDED.${quoted(column)}`);
-  const sql =
-    `INSERT INTO ${quoted(table.name)} (${columns.map(quoted).join(', ')}) ` +
-    `SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::text[]::${type}[]`).join(', ')}) ` +
-    `ON CONFLICT (${table.keys.map(([column]) => quoted(column)).join(', ')}) DO UPDATE SET ${added.join(', ')}`;
-  await tx.$executeRawUnsafe(sql, ...params);
+const quoted = (name: string) => `"${name}"`;
+
+/**
+ * Adds the table's rows of the journal entries whose ids are `$1` (a bigint array) to the table:
+ * summed by key first, so each counter row is written once however many batches touched it, and
+ * only then split into its columns.
+ */
+export function foldStatement(table: CounterTable): string {
+  const columns = table.keys.map(([column]) => quoted(column));
+  const parts = table.keys.map(([, type], i) => `split_part(d."key", '${KEY_SEPARATOR}', ${i + 1})${type === 'text' ? '' : `::${type}`}`);
+  const counted = table.transfers ? ['bytes', 'transfers'] : ['bytes'];
+  return (
+    `INSERT INTO ${quoted(table.name)} (${[...columns, ...counted.map(quoted)].join(', ')}) ` +
+    `SELECT ${[...parts, ...counted.map((c) => `d.${quoted(c)}`)].join(', ')} FROM (` +
+    `SELECT u."key", sum(u."bytes")::bigint AS "bytes", sum(u."transfers")::bigint AS "transfers" ` +
+    `FROM "CounterJournal" j CROSS JOIN LATERAL unnest(j."keys", j."bytes", j."transfers") AS u("key", "bytes", "transfers") ` +
+    `WHERE j."id" = ANY($1::bigint[]) AND j."table" = '${table.name}' GROUP BY u."key"` +
+    `) d ORDER BY ${parts.map((_, i) => String(i + 1)).join(', ')} ` +
+    `ON CONFLICT (${columns.join(', ')}) DO UPDATE SET ${counted.map((c) => `${quoted(c)} = ${quoted(table.name)}.${quoted(c)} + EXCLUDED.${quoted(c)}`).join(', ')}`
+  );
 }

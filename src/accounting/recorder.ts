@@ -1,17 +1,26 @@
 // Recording a batch of transfers: check each, resolve its content and its path, then in one
 // transaction store the new events (a transfer id the reporter sent before is a duplicate and
-// adds nothing) and add what they carried to the counters of every component on their paths,
-// the traffic rollups and every accounting object they match. Nothing is acknowledged before the
-// transaction commits, and a transfer is counted exactly when its event row is inserted.
-import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+// adds nothing) and, in the counter journal, what they add to the counters of every component
+// on their paths, each end's client, the traffic rollups and every accounting object they match.
+// Nothing is acknowledged before the transaction commits, and a transfer is counted exactly when
+// its event row is inserted.
+//
+// Recording is two steps so that a stream can overlap them: `prepare` does the work in this
+// process (checks, contents, paths, counter deltas) and writes nothing but path discoveries;
+// `commit` is the transaction. While one batch commits, the next is prepared.
+import type { Database } from '../db/database.ts';
+import type { SqlRunner } from '../db/raw-sql.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
 import { InputError } from '../domain/input-error.ts';
 import { RefreshingSnapshot } from '../domain/refreshing-snapshot.ts';
+import { BoundedCache } from '../path/bounded-cache.ts';
 import type { Path } from '../path/model.ts';
 import type { PathRequest, PathService } from '../path/service.ts';
 import { apportion, apportionWithinWindows, bucketStart, type BucketBytes } from './apportion.ts';
-import { COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, UNKNOWN_ID } from './counters.ts';
+import { appendToJournal, type CounterJournal } from './counter-journal.ts';
+import { CLIENT_TRAFFIC, COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, KEY_SEPARATOR, UNKNOWN_ID, type CounterTable } from './counters.ts';
 import { loadAccountingIndex, type AccountingIndex, type ObjectFilter } from './entity-index.ts';
-import { insertNewEvents, type EventRow } from './event-rows.ts';
+import { insertNewEvents, uuidV7, type EventRow } from './event-rows.ts';
 import { isRejection, rejection, validateTransfer, type ContentReference, type Rejection, type TransferSubmission, type ValidTransfer } from './transfers.ts';
 
 /** The most transfers one GraphQL call may carry: a batch is one transaction, kept short. */
@@ -48,18 +57,32 @@ interface Resolved {
   path: Path;
 }
 
+/** A batch after `prepare`: what to store, and what it adds if every transfer in it is new. */
+export interface PreparedBatch {
+  reporterId: string;
+  resolved: Resolved[];
+  rejected: Rejection[];
+  /** Repeats of an id within the batch. */
+  duplicates: number;
+  index: AccountingIndex;
+  deltas: CounterDeltas;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const orUnknown = (id: string | null) => (id !== null && UUID.test(id) ? id : UNKNOWN_ID);
 
 export class TransferRecorder {
   private readonly index: RefreshingSnapshot<AccountingIndex>;
+  private readonly prisma: PrismaClient;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly db: Pick<Database, 'prisma' | 'sql'>,
     private readonly paths: PathService,
+    private readonly journal: Pick<CounterJournal, 'notify'>,
     options: RecorderOptions = {},
   ) {
-    this.index = new RefreshingSnapshot(() => loadAccountingIndex(prisma), options.maxIndexAgeMs ?? 10_000);
+    this.prisma = db.prisma;
+    this.index = new RefreshingSnapshot(() => loadAccountingIndex(db.prisma), options.maxIndexAgeMs ?? 10_000);
   }
 
   /** Accounting objects or their associations changed: the next batch reloads the index. */
@@ -68,6 +91,11 @@ export class TransferRecorder {
   }
 
   async record(reporterId: string, submissions: readonly TransferSubmission[], options: RecordOptions = {}): Promise<RecordOutcome> {
+    return this.commit(await this.prepare(reporterId, submissions, options));
+  }
+
+  /** Checks, contents, paths and counter deltas: everything but the transaction. */
+  async prepare(reporterId: string, submissions: readonly TransferSubmission[], options: RecordOptions = {}): Promise<PreparedBatch> {
     const rejected: Rejection[] = [];
     const valid: ValidTransfer[] = [];
     const seen = new Set<string>();
@@ -114,9 +142,53 @@ export class TransferRecorder {
     });
 
     const index = await this.index.get();
-    const accepted = resolved.length === 0 ? 0 : await this.store(reporterId, resolved, index);
+    // Worked out now, on the guess that every transfer is new (a resent batch is the exception);
+    // `commit` works them out again for the new ones when the guess was wrong.
+    const deltas = new CounterDeltas();
+    for (const item of resolved) addCounters(deltas, item, index);
+    return { reporterId, resolved, rejected, duplicates, index, deltas };
+  }
+
+  /** One transaction: the new events, their counter deltas and FIG. 5 records. */
+  async commit(batch: PreparedBatch): Promise<RecordOutcome> {
+    const { reporterId, index } = batch;
+    const rejected = [...batch.rejected];
+    let accepted = 0;
+    let resolved = batch.resolved;
+    if (resolved.length > 0) {
+      accepted = await this.db.sql.transaction(async (tx) => {
+        // What a foreign key would check row by row, once for the batch: the contents and the
+        // reporter exist, and stay until this commits (a delete waits for the lock).
+        const present = await lockReferences(tx, reporterId, resolved);
+        if (present.size < new Set(resolved.map((item) => item.content.id)).size) {
+          for (const item of resolved) {
+            if (!present.has(item.content.id)) rejected.push(rejection(item.transfer.index, item.transfer.id, 'content', `the content ${item.content.title} was deleted.`, 'NOT_FOUND'));
+          }
+          resolved = resolved.filter((item) => present.has(item.content.id));
+        }
+        const eventIds = await insertNewEvents(
+          tx,
+          resolved.map(({ transfer, content, path }) => eventRow(reporterId, transfer, content, path, index)),
+        );
+        let deltas = batch.deltas;
+        if (resolved !== batch.resolved || eventIds.size < resolved.length) {
+          deltas = new CounterDeltas();
+          for (const item of resolved) if (eventIds.has(item.transfer.id)) addCounters(deltas, item, index);
+        }
+        await appendToJournal(tx, deltas);
+        await insertComponentRecords(
+          tx,
+          resolved.flatMap((item) => {
+            const eventId = eventIds.get(item.transfer.id);
+            return eventId === undefined ? [] : componentRecords(eventId, item, index);
+          }),
+        );
+        return eventIds.size;
+      });
+      if (accepted > 0) this.journal.notify();
+    }
     rejected.sort((a, b) => a.index - b.index);
-    return { accepted, duplicates: duplicates + resolved.length - accepted, rejected };
+    return { accepted, duplicates: batch.duplicates + resolved.length - accepted, rejected };
   }
 
   /** Contents by reference, in one query for the batch. */
@@ -152,30 +224,15 @@ export class TransferRecorder {
     }
     return keyed;
   }
+}
 
-  /** One transaction: new events, then the counters of exactly those. Returns how many were new. */
-  private async store(reporterId: string, resolved: readonly Resolved[], index: AccountingIndex): Promise<number> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const eventIds = await insertNewEvents(
-          tx,
-          resolved.map(({ transfer, content, path }) => eventRow(reporterId, transfer, content, path, index)),
-        );
-        const deltas = new CounterDeltas();
-        const records: Prisma.ComponentRecordCreateManyInput[] = [];
-        for (const item of resolved) {
-          const eventId = eventIds.get(item.transfer.id);
-          if (eventId === undefined) continue; // sent before: already counted
-          addCounters(deltas, item, index);
-          records.push(...componentRecords(eventId, item, index));
-        }
-        await deltas.write(tx);
-        if (records.length > 0) await tx.componentRecord.createMany({ data: records });
-        return eventIds.size;
-      },
-      { timeout: 120_000, maxWait: 30_000 },
-    );
-  }
+/** Locks the batch's contents and reporter against deletion until commit; the contents found. */
+async function lockReferences(tx: SqlRunner, reporterId: string, resolved: readonly Resolved[]): Promise<Set<string>> {
+  const reporter = await tx.query(`SELECT 1 FROM "Organization" WHERE "id" = $1::uuid FOR KEY SHARE`, [reporterId]);
+  if (reporter.length === 0) throw new Error('the reporting organization was deleted while its transfers were being recorded.');
+  const contentIds = `{${[...new Set(resolved.map((item) => item.content.id))].join(',')}}`;
+  const rows = await tx.query<{ id: string }>(`SELECT "id"::text AS "id" FROM "Content" WHERE "id" = ANY($1::uuid[]) FOR KEY SHARE`, [contentIds]);
+  return new Set(rows.map((row) => row.id));
 }
 
 function contentKey(content: ContentReference, options: RecordOptions): string {
@@ -186,8 +243,22 @@ function describeContent(content: ContentReference): string {
   return 'id' in content ? `with id ${content.id}` : `titled ${JSON.stringify(content.title)} owned by ${content.owner}`;
 }
 
+// The path service hands out the same Path object for the same request (it remembers them), so
+// what is worked out from a path is worked out once per path, not once per transfer.
+const idsOfPath = new WeakMap<Path, { ids: string[]; distinct: string[] }>();
+
+function pathIds(path: Path): { ids: string[]; distinct: string[] } {
+  let found = idsOfPath.get(path);
+  if (!found) {
+    const ids = path.components.flatMap((component) => (component.componentId === null ? [] : [component.componentId]));
+    idsOfPath.set(path, (found = { ids, distinct: [...new Set(ids)] }));
+  }
+  return found;
+}
+
+/** The stored components of a path, in order. */
 function storedIds(path: Path): string[] {
-  return path.components.flatMap((component) => (component.componentId === null ? [] : [component.componentId]));
+  return pathIds(path).ids;
 }
 
 function eventRow(reporterId: string, transfer: ValidTransfer, content: ContentRow, path: Path, index: AccountingIndex): EventRow {
@@ -218,46 +289,77 @@ function eventRow(reporterId: string, transfer: ValidTransfer, content: ContentR
   };
 }
 
+/** A transfer's bytes per bucket, buckets as ISO instants (the form counter keys take). */
+interface Shares {
+  buckets: { bucket: string; bytes: bigint }[];
+  /** Where the transfer itself is counted. */
+  first: string;
+}
+
+// Buckets repeat across a batch (its transfers fall in a few hours): their ISO form is made once.
+const isoOfBucket = new BoundedCache<number, string>(10_000);
+function iso(at: Date): string {
+  const ms = at.getTime();
+  let text = isoOfBucket.get(ms);
+  if (text === undefined) isoOfBucket.set(ms, (text = at.toISOString()));
+  return text;
+}
+
+function sharesOf(buckets: readonly BucketBytes[], first: Date): Shares {
+  return { buckets: buckets.map((share) => ({ bucket: iso(share.bucketStart), bytes: share.bytes })), first: iso(first) };
+}
+
+/**
+ * Adds a transfer's bytes to each bucket's counter, and the transfer once, to its first bucket's.
+ * The key is `before` + bucket + `after`, parts joined with KEY_SEPARATOR (see counters.ts).
+ */
+function count(deltas: CounterDeltas, table: CounterTable, before: string, after: string, shares: Shares): void {
+  let counted = false;
+  for (const { bucket, bytes } of shares.buckets) {
+    const first = bucket === shares.first;
+    counted ||= first;
+    deltas.add(table, before + bucket + after, bytes, first ? 1n : 0n);
+  }
+  if (!counted) deltas.add(table, before + shares.first + after, 0n, 1n);
+}
+
 /**
  * Adds one new transfer to the counters. Bytes go to the buckets they were moved in; the transfer
  * itself counts once, in the bucket where it started (for an object with hours, the first bucket
  * with bytes inside them).
  */
 function addCounters(deltas: CounterDeltas, { transfer, content, path }: Resolved, index: AccountingIndex): void {
-  const buckets = apportion(transfer.bytes, transfer.startedAt, transfer.endedAt);
-  const first = bucketStart(transfer.startedAt).toISOString();
-  const owner = content.ownerId;
-  const each = (table: Parameters<CounterDeltas['add']>[0], key: (bucket: string) => string[], shares: readonly BucketBytes[] = buckets, firstBucket = first) => {
-    for (const share of shares) deltas.add(table, key(share.bucketStart.toISOString()), share.bytes);
-    deltas.add(table, key(firstBucket), 0n, 1n);
-  };
+  const shares = sharesOf(apportion(transfer.bytes, transfer.startedAt, transfer.endedAt), bucketStart(transfer.startedAt));
+  const $ = KEY_SEPARATOR;
+  // What follows the bucket in most keys: content owner, content, type.
+  const ofContent = `${$}${content.ownerId}${$}${content.id}${$}${transfer.type}`;
 
-  for (const componentId of new Set(storedIds(path))) each(COMPONENT_TRAFFIC, (bucket) => [componentId, bucket, owner, content.id, transfer.type]);
+  for (const componentId of pathIds(path).distinct) count(deltas, COMPONENT_TRAFFIC, componentId + $, ofContent, shares);
+  const sender = path.sourceHostId ? index.clientOfHost.get(path.sourceHostId) : undefined;
+  const receiver = path.destinationHostId ? index.clientOfHost.get(path.destinationHostId) : undefined;
+  if (sender) count(deltas, CLIENT_TRAFFIC, `${sender}${$}SENT${$}`, ofContent, shares);
+  if (receiver) count(deltas, CLIENT_TRAFFIC, `${receiver}${$}RECEIVED${$}`, ofContent, shares);
   const onNet = path.onNet === null ? '-1' : path.onNet ? '1' : '0';
-  each(TRAFFIC_ROLLUP, (bucket) => [
-    bucket,
-    orUnknown(path.sourceNetworkId),
-    orUnknown(path.destinationNetworkId),
-    path.sourceCountry ?? '',
-    path.destinationCountry ?? '',
-    owner,
-    content.id,
-    transfer.type,
-    onNet,
-  ]);
-  const crossings = new Set(path.crossings.map((crossing) => `${crossing.from}|${crossing.to}`));
-  for (const crossing of crossings) {
-    const [from, to] = crossing.split('|') as [string, string];
-    if (UUID.test(from) && UUID.test(to)) each(CROSSING_TRAFFIC, (bucket) => [from, to, bucket, owner, content.id, transfer.type]);
+  const ends = [orUnknown(path.sourceNetworkId), orUnknown(path.destinationNetworkId), path.sourceCountry ?? '', path.destinationCountry ?? ''].join($);
+  count(deltas, TRAFFIC_ROLLUP, '', `${$}${ends}${ofContent}${$}${onNet}`, shares);
+  const crossings = new Set<string>();
+  for (const { from, to } of path.crossings) {
+    const crossing = `${from}${$}${to}`;
+    if (crossings.has(crossing)) continue;
+    crossings.add(crossing);
+    if (UUID.test(from) && UUID.test(to)) count(deltas, CROSSING_TRAFFIC, crossing + $, ofContent, shares);
   }
 
   for (const object of matchingObjects(path, transfer, content, crossings, index)) {
-    const shares = object.window ? apportionWithinWindows(transfer.bytes, transfer.startedAt, transfer.endedAt, object.window, object.window.timeZone) : buckets;
-    // Outside its hours altogether: not the object's traffic, not even as a transfer.
-    if (object.window && shares.length === 0) continue;
-    const firstBucket = object.window ? shares[0]!.bucketStart.toISOString() : first;
-    each(OBJECT_USAGE, (bucket) => [object.id, bucket], shares, firstBucket);
-    for (const share of shares) deltas.add(OBJECT_CONTENT, [object.id, share.bucketStart.toISOString(), content.id], share.bytes);
+    let objectShares = shares;
+    if (object.window) {
+      const inside = apportionWithinWindows(transfer.bytes, transfer.startedAt, transfer.endedAt, object.window, object.window.timeZone);
+      // Outside its hours altogether: not the object's traffic, not even as a transfer.
+      if (inside.length === 0) continue;
+      objectShares = sharesOf(inside, inside[0]!.bucketStart);
+    }
+    count(deltas, OBJECT_USAGE, object.id + $, '', objectShares);
+    for (const { bucket, bytes } of objectShares.buckets) deltas.add(OBJECT_CONTENT, `${object.id}${$}${bucket}${$}${content.id}`, bytes);
   }
 }
 
@@ -278,18 +380,53 @@ function matchingObjects(path: Path, transfer: ValidTransfer, content: ContentRo
       if (object.contentOwnerId !== null && object.contentOwnerId !== content.ownerId) continue;
       if (object.contentId !== null && object.contentId !== content.id) continue;
       if (object.transferType !== null && object.transferType !== transfer.type) continue;
-      if (object.crossingFromId !== null && object.crossingToId !== null && !crossings.has(`${object.crossingFromId}|${object.crossingToId}`)) continue;
+      if (object.crossingFromId !== null && object.crossingToId !== null && !crossings.has(`${object.crossingFromId}${KEY_SEPARATOR}${object.crossingToId}`)) continue;
       matched.set(object.id, object);
     }
   }
   return [...matched.values()];
 }
 
-function componentRecords(eventId: string, { transfer, content, path }: Resolved, index: AccountingIndex): Prisma.ComponentRecordCreateManyInput[] {
-  const ids = storedIds(path);
-  return [...new Set(ids)].flatMap((componentId) =>
+/** A FIG. 5 record: the transfer as the owner of one component on its path sees it. */
+interface ComponentRecordRow {
+  componentId: string;
+  eventId: string;
+  ownerId: string | null;
+  path: string[];
+  contentOwnerId: string;
+  title: string;
+  bytes: bigint;
+  startedAt: Date;
+  endedAt: Date;
+}
+
+function componentRecords(eventId: string, { transfer, content, path }: Resolved, index: AccountingIndex): ComponentRecordRow[] {
+  const { ids, distinct } = pathIds(path);
+  return distinct.flatMap((componentId) =>
     index.recorded.has(componentId)
       ? [{ componentId, eventId, ownerId: index.recorded.get(componentId) ?? null, path: ids, contentOwnerId: content.ownerId, title: content.title, bytes: transfer.bytes, startedAt: transfer.startedAt, endedAt: transfer.endedAt }]
       : [],
+  );
+}
+
+async function insertComponentRecords(tx: SqlRunner, records: readonly ComponentRecordRow[]): Promise<void> {
+  if (records.length === 0) return;
+  const json = records.map((record) => ({
+    id: uuidV7(),
+    c: record.componentId,
+    e: record.eventId,
+    o: record.ownerId,
+    p: record.path,
+    co: record.contentOwnerId,
+    t: record.title,
+    b: record.bytes.toString(),
+    s: record.startedAt.toISOString(),
+    f: record.endedAt.toISOString(),
+  }));
+  await tx.query(
+    `INSERT INTO "ComponentRecord" ("id", "componentId", "eventId", "ownerId", "path", "contentOwnerId", "title", "bytes", "startedAt", "endedAt") ` +
+      `SELECT r.id, r.c, r.e, r.o, r.p, r.co, r.t, r.b, r.s, r.f ` +
+      `FROM json_to_recordset($1::json) AS r(id uuid, c uuid, e uuid, o uuid, p uuid[], co uuid, t text, b bigint, s timestamp(3), f timestamp(3))`,
+    [JSON.stringify(json)],
   );
 }

@@ -1,6 +1,7 @@
 // Contract of the database handle; the implementation lands with src/db/open.ts.
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { RawSql } from './raw-sql.ts';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
 
@@ -24,6 +25,8 @@ export interface PoolStats {
 export interface Database {
   kind: DatabaseKind;
   prisma: PrismaClient;
+  /** The same database without the ORM, for statements that carry whole batches (raw-sql.ts). */
+  sql: RawSql;
   /** What the schema engine needs to migrate this database (and to make a shadow one). */
   migrationAdapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Resolves when the database answers a trivial query. */

@@ -8,6 +8,7 @@ import { PrismaClient } from '../generated/prisma/client.ts';
 import { PGliteAdapterFactory, PostgresMigrationAdapterFactory, postgresClientAdapterFactory } from './adapters.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
 import type { Database, DatabaseOptions } from './database.ts';
+import { pgliteRawSql, postgresRawSql } from './raw-sql.ts';
 
 export { PGliteAdapterFactory, PostgresMigrationAdapterFactory } from './adapters.ts';
 
@@ -24,6 +25,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const database: Database = {
     kind: 'postgresql',
     prisma,
+    sql: postgresRawSql(pool, options.onQuery),
     migrationAdapterFactory: new PostgresMigrationAdapterFactory(url),
     ping: () => ping(prisma),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -57,6 +59,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     prisma,
+    sql: pgliteRawSql(db, options.onQuery),
     migrationAdapterFactory: new PGliteAdapterFactory(db),
     ping: () => ping(prisma),
     poolStats: () => null,

@@ -5,6 +5,7 @@ import { Access } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { PathService } from '../path/service.ts';
+import type { CounterJournal } from '../accounting/counter-journal.ts';
 import type { TransferRecorder } from '../accounting/recorder.ts';
 import { createDirectoryLoaders, createLoaders, type DirectoryLoaders, type Loaders } from './loaders.ts';
 import type { PageLimits } from './pagination.ts';
@@ -24,6 +25,8 @@ export interface GraphQLContext {
   paths: PathService;
   /** The process's transfer recorder; mutations tell it accounting objects changed. */
   recorder: TransferRecorder;
+  /** The process's counter journal: traffic readers settle it first. */
+  counters: Pick<CounterJournal, 'settle'>;
   /** Days raw events are kept (0: for good), so traffic reports can say when some are gone. */
   rawRetentionDays: number;
 }
@@ -34,12 +37,13 @@ export interface ContextOptions {
   limits: PageLimits;
   paths: PathService;
   recorder: TransferRecorder;
+  counters: Pick<CounterJournal, 'settle'>;
   rawRetentionDays?: number;
 }
 
 // Plain properties, no getters: Apollo Server copies the context object, which would run them.
-export function createContext({ db, principal, limits, paths, recorder, rawRetentionDays = 0 }: ContextOptions): GraphQLContext {
+export function createContext({ db, principal, limits, paths, recorder, counters, rawRetentionDays = 0 }: ContextOptions): GraphQLContext {
   const access = new Access(principal);
   const directory = createDirectoryLoaders(db.prisma);
-  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder, rawRetentionDays };
+  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder, counters, rawRetentionDays };
 }

@@ -34,7 +34,7 @@ export const INGEST_LIMITS: IngestLimits = {
 
 export interface IngestDeps {
   prisma: Pick<PrismaClient, 'organization'>;
-  recorder: Pick<TransferRecorder, 'record'>;
+  recorder: Pick<TransferRecorder, 'prepare' | 'commit'>;
   logger: Logger;
   limits?: Partial<IngestLimits>;
 }
@@ -146,7 +146,11 @@ function decodedBody(request: http.IncomingMessage): Readable | Refusal {
 
 type Outcome = { answer: IngestAnswer } & ({ kind: 'done' } | { kind: 'aborted' } | { kind: 'stopped'; status: number; message: string });
 
-/** Reads, parses and records line by line; a batch is recorded before the next bytes are read. */
+/**
+ * Reads, parses and records line by line. One batch commits while the next is read and prepared
+ * (its paths resolved, its counters summed), and no more is read until that commit is done: the
+ * database and this process work at the same time, and at most two batches are held.
+ */
 async function ingestLines(body: Readable, request: http.IncomingMessage, reporterId: string, recorder: IngestDeps['recorder'], limits: IngestLimits): Promise<Outcome> {
   const answer: IngestAnswer = { accepted: 0, duplicates: 0, rejected: [], rejectedCount: 0, lines: 0 };
   let batch: TransferSubmission[] = [];
@@ -192,22 +196,31 @@ async function ingestLines(body: Readable, request: http.IncomingMessage, report
     lines.length = 0;
   };
 
-  const flush = async () => {
-    if (batch.length === 0 && lineRejections.length === 0) return;
-    const outcome: RecordOutcome = batch.length === 0 ? { accepted: 0, duplicates: 0, rejected: [] } : await recorder.record(reporterId, batch, { contentRowId });
+  /** The batch committing now, with its answer added once committed. */
+  let committing: Promise<void> = Promise.resolve();
+  const tally = (outcome: RecordOutcome, lines: readonly number[], lineProblems: readonly Rejection[]) => {
     answer.accepted += outcome.accepted;
     answer.duplicates += outcome.duplicates;
     // The recorder numbers a batch's transfers from 0; the sender numbers lines.
-    const rejected = [...lineRejections, ...outcome.rejected.map((item) => ({ ...item, index: lineOf[item.index] ?? item.index }))];
+    const rejected = [...lineProblems, ...outcome.rejected.map((item) => ({ ...item, index: lines[item.index] ?? item.index }))];
     rejected.sort((a, b) => a.index - b.index);
     answer.rejectedCount += rejected.length;
     for (const item of rejected) {
       if (answer.rejected.length >= limits.maxListedRejections) break;
       answer.rejected.push(item);
     }
+  };
+  const flush = async () => {
+    if (batch.length === 0 && lineRejections.length === 0) return;
+    const [submissions, lines, lineProblems] = [batch, lineOf, lineRejections];
     batch = [];
     lineOf = [];
     lineRejections = [];
+    const prepared = submissions.length === 0 ? null : await recorder.prepare(reporterId, submissions, { contentRowId });
+    await committing;
+    committing = (async () => tally(prepared === null ? { accepted: 0, duplicates: 0, rejected: [] } : await recorder.commit(prepared), lines, lineProblems))();
+    // Its failure surfaces where it is awaited (the next flush or the end), not as unhandled.
+    committing.catch(() => undefined);
   };
 
   const reader = new ChunkReader(body, limits.idleTimeoutMs);
@@ -223,12 +236,20 @@ async function ingestLines(body: Readable, request: http.IncomingMessage, report
     answer.lines = splitter.lines;
     await handleLines();
     await flush();
+    await committing;
     return { kind: 'done', answer };
   } catch (error) {
-    if (!reader.failed(error)) throw error;
-    if (error instanceof ClientGone || (!request.complete && request.destroyed)) return { kind: 'aborted', answer };
-    // Reading failed: the lines read in full before are recorded; the one under way is not.
+    if (!reader.failed(error)) {
+      await committing.catch(() => undefined);
+      throw error;
+    }
+    // What was read in full is recorded, the batch committing included; the line under way is not.
+    if (error instanceof ClientGone || (!request.complete && request.destroyed)) {
+      await committing;
+      return { kind: 'aborted', answer };
+    }
     await flush();
+    await committing;
     if (error instanceof IdleTimeout) {
       return { kind: 'stopped', answer, status: 408, message: `No data arrived for ${limits.idleTimeoutMs / 1000} s after ${answer.lines} lines.` };
     }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { InputError } from '../domain/input-error.ts';
 import { RefreshingSnapshot } from '../domain/refreshing-snapshot.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import { buildPath, type PathLookups } from './build.ts';
 import { discoveredOwnerId, inferredLinkKey, isUnregistered, registerDiscoveries } from './discoveries.ts';
 import { placesFromHostname } from './place-hints.ts';
@@ -61,8 +62,19 @@ export function discoveredAs(number: number, name: string): AutonomousSystemRef 
   return { number, name, ownerId: discoveredOwnerId(number), componentId: null };
 }
 
+/** Paths resolved against one registry snapshot and one pair of IP database files. */
+interface TraceCache {
+  registry: RegistrySnapshot;
+  addresses: AddressLookups;
+  traces: BoundedCache<string, Trace>;
+}
+
+/** Distinct requests remembered: agents report the same pairs of hosts over and over. */
+export const PATH_CACHE_SIZE = 100_000;
+
 export class PathService {
   private readonly snapshot: RefreshingSnapshot<RegistrySnapshot>;
+  private cache: TraceCache | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -111,16 +123,29 @@ export class PathService {
     return Promise.all(requests.map((request) => this.resolve(request).catch(inputErrorOnly)));
   }
 
+  /**
+   * The same request against the same registry and files always gives the same path, so a path
+   * is remembered until either changes; only paths whose every component is stored, since one
+   * with discoveries is resolved again once they are.
+   */
   private async trace(request: PathRequest): Promise<Trace> {
+    const registry = await this.registry();
+    const addresses = this.options.addresses();
+    if (this.cache?.registry !== registry || this.cache.addresses !== addresses) this.cache = { registry, addresses, traces: new BoundedCache(PATH_CACHE_SIZE) };
+    const key = `${request.source}|${request.destination}|${request.asPath?.join(',') ?? ''}|${request.hops?.join('|') ?? ''}`;
+    const cached = this.cache.traces.get(key);
+    if (cached) return cached;
+
     const hopTexts = validHops(request.hops ?? []);
     const asPath = validAsPath(request.asPath ?? []);
     const source = requireAddress(['source'], request.source);
     const destination = requireAddress(['destination'], request.destination);
-    const registry = await this.registry();
-    const resolution = new Resolution(registry, this.options.addresses());
+    const resolution = new Resolution(registry, addresses);
     const hops = hopTexts.map((hop) => resolution.hop(hop));
     const evidence = { source: resolution.endpoint(source), destination: resolution.endpoint(destination), asPath, hops };
-    return { path: buildPath(evidence, resolution), hops };
+    const trace = { path: buildPath(evidence, resolution), hops };
+    if (!trace.path.components.some(isUnregistered) && !hops.some((hop) => isUnregistered(hop.router))) this.cache.traces.set(key, trace);
+    return trace;
   }
 
   private registry(): Promise<RegistrySnapshot> {

@@ -52,8 +52,15 @@ export async function updateOrganization(
 
 export async function deleteOrganization(prisma: PrismaClient, id: string): Promise<void> {
   found(await prisma.organization.findUnique({ where: { id }, select: { id: true } }), ID, 'organization');
-  await withConstraints(
-    { inUse: { field: ID, message: 'the organization still owns or is party to records; delete or reassign them first.' } },
-    () => prisma.organization.delete({ where: { id } }),
+  const inUse = { field: ID, message: 'the organization still owns or is party to records; delete or reassign them first.' };
+  await withConstraints({ inUse }, () =>
+    prisma.$transaction(async (tx) => {
+      // Transfers it reported hold no foreign key (see the TransferEvent model): locking the row
+      // waits for a batch it is recording to commit, and then they are looked for.
+      await tx.$queryRaw`SELECT 1 FROM "Organization" WHERE "id" = ${id}::uuid FOR UPDATE`;
+      const [reported] = await tx.$queryRaw<{ found: boolean }[]>`SELECT EXISTS (SELECT 1 FROM "TransferEvent" WHERE "reporterId" = ${id}::uuid) AS "found"`;
+      if (reported?.found) throw new InputError(ID, inUse.message, 'IN_USE');
+      await tx.organization.delete({ where: { id } });
+    }),
   );
 }

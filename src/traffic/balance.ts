@@ -1,6 +1,6 @@
 // The patent's query 710: what crossed from A's components to B's, what crossed back, and the
 // difference, from the crossing counters (an hour counts when it starts in [from, to)).
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { TrafficStore } from './report.ts';
 
 export interface TrafficBalance {
   aToB: bigint;
@@ -8,7 +8,8 @@ export interface TrafficBalance {
   net: bigint;
 }
 
-export async function trafficBalance(prisma: PrismaClient, aId: string, bId: string, from: Date, to: Date): Promise<TrafficBalance> {
+export async function trafficBalance({ prisma, counters }: TrafficStore, aId: string, bId: string, from: Date, to: Date): Promise<TrafficBalance> {
+  await counters.settle();
   const rows = await prisma.crossingTraffic.groupBy({
     by: ['fromOwnerId'],
     where: { bucket: { gte: from, lt: to }, OR: [{ fromOwnerId: aId, toOwnerId: bId }, { fromOwnerId: bId, toOwnerId: aId }] },

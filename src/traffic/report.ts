@@ -1,6 +1,7 @@
 // Answering a traffic question: from the hourly counters when one counter table holds every
 // filter and dimension asked for, else from the stored events (apportioned to hours exactly as
 // the counters were, so both answer alike). An hour counts when it starts in [from, to).
+import type { CounterJournal } from '../accounting/counter-journal.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { apportion, apportionWithinWindows, bucketStart, HOUR_MS, type BucketBytes } from '../accounting/apportion.ts';
 import { utcInstantOf, utcOffsetMs } from '../accounting/time-window.ts';
@@ -36,16 +37,30 @@ export interface ReportRequest {
   rawEventsSince?: Date | null;
 }
 
-type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet';
+type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet' | 'sender' | 'receiver';
 
 /** A counter table: the dimensions and filters it can answer, by column. */
 interface CounterSource {
   table: string;
   dimensions: Partial<Record<Dimension, string>>;
   filters: readonly FilterName[];
-  /** Filters it needs: the crossing table answers only crossings, the component table only components. */
+  /** A filter it needs: the crossing table answers only crossings, the client table only a sender or a receiver. */
   requires?: FilterName;
-  scope: (parameter: string) => string;
+  /** Its rows limited to what touches an organization; null when that cannot be said from them. */
+  scope: ((parameter: string) => string) | null;
+}
+
+/** A client's sent or received traffic: the one client table, each direction its own source. */
+function clientSource(direction: 'sender' | 'receiver'): CounterSource {
+  return {
+    table: 'ClientTraffic',
+    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type' },
+    filters: ['contentOwnerId', 'contentId', 'type', direction],
+    requires: direction,
+    // What touches an organization is said by the other end's network, which these rows do not
+    // hold: a scoped key's client cuts come from the events.
+    scope: null,
+  };
 }
 
 const q = (column: string) => `"${column}"`;
@@ -70,6 +85,8 @@ const COUNTER_SOURCES: readonly CounterSource[] = [
     filters: ['contentOwnerId', 'contentId', 'type', 'componentId'],
     scope: (p) => `"componentId" IN (SELECT "id" FROM "NetworkComponent" WHERE "ownerId" = ${p}::uuid)`,
   },
+  clientSource('sender'),
+  clientSource('receiver'),
 ];
 
 function filtersOf(query: TrafficQuery): FilterName[] {
@@ -82,6 +99,8 @@ function filtersOf(query: TrafficQuery): FilterName[] {
   if (query.destinationNetworkId !== null) names.push('destinationNetworkId');
   if (query.componentId !== null) names.push('componentId');
   if (query.onNet !== null) names.push('onNet');
+  if (query.senderClientId !== null) names.push('sender');
+  if (query.receiverClientId !== null) names.push('receiver');
   return names;
 }
 
@@ -96,22 +115,32 @@ function wholeHourOffsets(timeZone: string, from: Date, to: Date): boolean {
 
 function counterSourceFor(request: ReportRequest): CounterSource | null {
   const { query, groupBy } = request;
-  if (query.senderClientId !== null || query.receiverClientId !== null || query.linkSet !== null) return null;
+  // A link set: a transfer through two of its links would count twice in the component table.
+  if (query.linkSet !== null) return null;
   if ((query.hours !== null || request.granularity !== null) && !wholeHourOffsets(query.timeZone, query.from, query.to)) return null;
   const filters = filtersOf(query);
   return (
     COUNTER_SOURCES.find(
       (source) =>
-        (source.requires === undefined ? !filters.includes('crossing') && !filters.includes('componentId') : filters.includes(source.requires)) &&
+        (source.requires === undefined || filters.includes(source.requires)) &&
         filters.every((filter) => source.filters.includes(filter)) &&
-        groupBy.every((dimension) => source.dimensions[dimension] !== undefined),
+        groupBy.every((dimension) => source.dimensions[dimension] !== undefined) &&
+        (request.scope === null || source.scope !== null),
     ) ?? null
   );
 }
 
-export async function trafficReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
+/** Where traffic is read: the database, and the journal to settle before the counters are read. */
+export interface TrafficStore {
+  prisma: PrismaClient;
+  counters: Pick<CounterJournal, 'settle'>;
+}
+
+export async function trafficReport({ prisma, counters }: TrafficStore, request: ReportRequest): Promise<TrafficReport> {
+  const source = request.query.accountingObjectId !== null ? null : counterSourceFor(request);
+  // Every batch acknowledged before the question is in the answer.
+  if (request.query.accountingObjectId !== null || source !== null) await counters.settle();
   if (request.query.accountingObjectId !== null) return objectReport(prisma, request);
-  const source = counterSourceFor(request);
   if (source) return countersReport(prisma, request, source);
   const report = await eventsReport(prisma, request);
   const since = request.rawEventsSince ?? null;
@@ -169,7 +198,12 @@ async function countersReport(prisma: PrismaClient, request: ReportRequest, sour
     equal('fromOwnerId', query.crossing.fromId, '::uuid');
     equal('toOwnerId', query.crossing.toId, '::uuid');
   }
-  if (scope !== null) where.push(source.scope(params.add(scope)));
+  if (source.table === 'ClientTraffic') {
+    const [client, direction] = query.senderClientId !== null ? [query.senderClientId, 'SENT'] : [query.receiverClientId, 'RECEIVED'];
+    equal('clientId', client, '::uuid');
+    where.push(`"direction" = '${direction}'`);
+  }
+  if (scope !== null && source.scope !== null) where.push(source.scope(params.add(scope)));
 
   // The zone for periods is the rows query's last parameter: the totals query has none.
   const rowParams = granularity === null ? params.values : [...params.values, query.timeZone];

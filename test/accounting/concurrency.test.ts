@@ -2,13 +2,12 @@
 // batch already carried): every counter must equal the sum over the transfers acknowledged, each
 // counted once, and no batch may fail on a deadlock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransferRecorder } from '../../src/accounting/recorder.ts';
 import type { TransferSubmission } from '../../src/accounting/transfers.ts';
 import { ensureDemoWorld } from '../../src/db/demo-world.ts';
 import type { IpData } from '../../src/path/ip-data.ts';
-import { PathService } from '../../src/path/service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { openTestIpData } from '../support/ip-data.ts';
+import { createRecording } from '../support/recording.ts';
 
 let db: TestDatabase;
 let ipData: IpData;
@@ -46,7 +45,7 @@ describe('concurrent recording', () => {
     // Eight recorders, as eight server processes would have; each sender sends four batches of
     // 50, overlapping its neighbour's range by half.
     const senders = Array.from({ length: 8 }, (_, sender) => ({
-      recorder: new TransferRecorder(db.prisma, new PathService(db.prisma, { addresses: () => ipData.addresses() })),
+      ...createRecording(db, ipData),
       batches: Array.from({ length: 4 }, (_, b) => Array.from({ length: 50 }, (_, i) => transfer(sender * 100 + b * 50 + i))),
     }));
     const outcomes = await Promise.all(
@@ -65,6 +64,7 @@ describe('concurrent recording', () => {
     const events = await db.prisma.transferEvent.findMany({ select: { bytes: true, path: true } });
     const expected = new Map<string, bigint>();
     for (const event of events) for (const id of new Set(event.path)) expected.set(id, (expected.get(id) ?? 0n) + event.bytes);
+    await senders[0]!.counters.settle();
     const counters = await db.prisma.componentTraffic.groupBy({ by: ['componentId'], _sum: { bytes: true, transfers: true } });
     expect(new Map(counters.map((row) => [row.componentId, row._sum.bytes]))).toEqual(expected);
     const total = await db.prisma.trafficRollup.aggregate({ _sum: { bytes: true, transfers: true } });

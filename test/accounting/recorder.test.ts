@@ -2,17 +2,19 @@
 // traffic rollups, the accounting objects each transfer matches (through the two-way
 // association, with their filters and hours), FIG. 5 records, duplicates and rejections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransferRecorder } from '../../src/accounting/recorder.ts';
+import type { CounterJournal } from '../../src/accounting/counter-journal.ts';
+import type { TransferRecorder } from '../../src/accounting/recorder.ts';
 import type { TransferSubmission } from '../../src/accounting/transfers.ts';
 import { ensureDemoWorld } from '../../src/db/demo-world.ts';
 import type { IpData } from '../../src/path/ip-data.ts';
-import { PathService } from '../../src/path/service.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { openTestIpData } from '../support/ip-data.ts';
+import { createRecording } from '../support/recording.ts';
 
 let db: TestDatabase;
 let ipData: IpData;
 let recorder: TransferRecorder;
+let counters: CounterJournal;
 let cdn142: string;
 const ids = new Map<string, string>(); // slug or name → id
 
@@ -20,7 +22,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   ipData = await openTestIpData();
   await ensureDemoWorld(db.prisma);
-  recorder = new TransferRecorder(db.prisma, new PathService(db.prisma, { addresses: () => ipData.addresses() }));
+  ({ recorder, counters } = createRecording(db, ipData));
   for (const org of await db.prisma.organization.findMany()) ids.set(org.slug, org.id);
   for (const object of await db.prisma.accountingObject.findMany()) ids.set(object.name, object.id);
   cdn142 = ids.get('distributor-142')!;
@@ -45,6 +47,7 @@ const evening: TransferSubmission = {
 };
 
 async function usage(objectName: string) {
+  await counters.settle();
   const rows = await db.prisma.accountingObjectUsage.findMany({ where: { accountingObjectId: ids.get(objectName)! }, orderBy: { bucket: 'asc' } });
   return rows.map((row) => [row.bucket.toISOString().slice(11, 16), row.bytes, row.transfers]);
 }
@@ -53,18 +56,21 @@ describe('recording transfers', () => {
   it('counts a transfer on every component of its path, in the hours it moved, and in the objects it matches', async () => {
     expect(await recorder.record(cdn142, [evening])).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
 
-    const event = await db.prisma.transferEvent.findFirstOrThrow({ where: { externalId: 'evening-1' }, include: { sourceClient: true, destinationClient: true } });
+    await counters.settle();
+    const event = await db.prisma.transferEvent.findFirstOrThrow({ where: { externalId: 'evening-1' } });
+    const clients = await db.prisma.client.findMany({ where: { id: { in: [event.sourceClientId!, event.destinationClientId!] } } });
+    const clientName = (id: string | null) => clients.find((c) => c.id === id)?.name;
     expect(event).toMatchObject({ sourceNetworkId: ids.get('sp1'), destinationNetworkId: ids.get('sp2'), onNet: false, sourceCountry: 'DE', destinationCountry: 'FR', contentOwnerId: ids.get('moviestudio') });
-    expect([event.sourceClient?.name, event.destinationClient?.name]).toEqual(['client 102', 'client 106']);
+    expect([clientName(event.sourceClientId), clientName(event.destinationClientId)]).toEqual(['client 102', 'client 106']);
     const components = await db.prisma.networkComponent.findMany({ where: { id: { in: event.path } } });
     const name = (id: string) => components.find((c) => c.id === id)?.name;
     expect(event.path.map(name)).toEqual(['Germany', 'client 102', 'AS3320 Deutsche Telekom AG', 'SP1–SP2 peering, Frankfurt', 'AS3215 Orange S.A.', 'client 106', 'France']);
 
     // Every component on the path: 1,800 bytes in each hour, one transfer in the first.
-    const counters = await db.prisma.componentTraffic.findMany({ where: { componentId: { in: event.path } } });
-    expect(counters).toHaveLength(event.path.length * 2);
+    const componentCounters = await db.prisma.componentTraffic.findMany({ where: { componentId: { in: event.path } } });
+    expect(componentCounters).toHaveLength(event.path.length * 2);
     for (const id of event.path) {
-      const rows = counters.filter((row) => row.componentId === id).sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
+      const rows = componentCounters.filter((row) => row.componentId === id).sort((a, b) => a.bucket.getTime() - b.bucket.getTime());
       expect(rows.map((row) => [row.bucket.toISOString(), row.bytes, row.transfers, row.type])).toEqual([
         ['2026-11-10T16:00:00.000Z', 1800n, 1n, 'PEER_UPLOAD'],
         ['2026-11-10T17:00:00.000Z', 1800n, 0n, 'PEER_UPLOAD'],
@@ -88,8 +94,10 @@ describe('recording transfers', () => {
   });
 
   it('counts a transfer sent again once, and says it was a duplicate', async () => {
+    await counters.settle();
     const before = await db.prisma.componentTraffic.aggregate({ _sum: { bytes: true } });
     expect(await recorder.record(cdn142, [evening, { ...evening, id: 'evening-1', bytes: 999n }])).toEqual({ accepted: 0, duplicates: 2, rejected: [] });
+    await counters.settle();
     expect(await db.prisma.componentTraffic.aggregate({ _sum: { bytes: true } })).toEqual(before);
     expect(await db.prisma.transferEvent.count({ where: { externalId: 'evening-1' } })).toBe(1);
     // The same id from another reporter is another transfer.
@@ -102,6 +110,7 @@ describe('recording transfers', () => {
     expect(await usage('Bytes through SP1’s Frankfurt core router')).toEqual([['16:00', 1800n, 1n], ['17:00', 1800n, 0n]]);
     expect(await usage('Bytes SP2→SP1')).toEqual([['16:00', 1800n, 1n], ['17:00', 1800n, 0n]]);
     expect(await usage('MovieStudio bytes delivered to SP1 subscribers')).toEqual([['16:00', 1800n, 1n], ['17:00', 1800n, 0n]]);
+    await counters.settle();
     const files = await db.prisma.accountingObjectContent.findMany({ where: { accountingObjectId: ids.get('MovieStudio files received by client 102') } });
     expect(files.map((row) => row.bytes)).toEqual([1800n, 1800n]);
 

@@ -1,15 +1,14 @@
 // Old raw events go, counters stay: after pruning, a cut the counters answer is unchanged, and a
 // cut that needs the events says it is incomplete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransferRecorder } from '../../src/accounting/recorder.ts';
 import { pruneRawEvents, rawEventsSince } from '../../src/accounting/retention.ts';
 import { ensureDemoWorld } from '../../src/db/demo-world.ts';
 import type { IpData } from '../../src/path/ip-data.ts';
-import { PathService } from '../../src/path/service.ts';
 import type { TrafficQuery } from '../../src/traffic/query.ts';
 import { trafficReport } from '../../src/traffic/report.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { openTestIpData } from '../support/ip-data.ts';
+import { createRecording } from '../support/recording.ts';
 
 let db: TestDatabase;
 let ipData: IpData;
@@ -30,8 +29,9 @@ describe('raw event retention', () => {
   it('prunes events older than the retention, keeps the counters, and flags cuts that needed them', async () => {
     const now = Date.parse('2026-11-20T12:00:00Z');
     const reporter = (await db.prisma.organization.findUniqueOrThrow({ where: { slug: 'distributor-142' } })).id;
-    const client102 = (await db.prisma.client.findFirstOrThrow({ where: { name: 'client 102' } })).id;
-    const recorder = new TransferRecorder(db.prisma, new PathService(db.prisma, { addresses: () => ipData.addresses() }));
+    const client102 = await db.prisma.client.findFirstOrThrow({ where: { name: 'client 102' } });
+    const { recorder, counters } = createRecording(db, ipData);
+    const store = { prisma: db.prisma, counters };
     const at = (daysAgo: number) => new Date(now - daysAgo * DAY);
     const send = (id: string, daysAgo: number) => ({
       id,
@@ -56,10 +56,11 @@ describe('raw event retention', () => {
       linkSet: null, accountingObjectId: null, onNet: null,
     };
     // From the counters: both transfers, complete.
-    expect(await trafficReport(db.prisma, { query, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 2000n, source: 'COUNTERS', complete: true });
-    // A receiver cut needs the events: only the recent one is left, and the answer says so.
-    const byReceiver = { ...query, receiverClientId: client102 };
-    expect(await trafficReport(db.prisma, { query: byReceiver, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 1000n, source: 'EVENTS', complete: false });
-    expect(await trafficReport(db.prisma, { query: { ...byReceiver, from: at(30) }, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 1000n, complete: true });
+    expect(await trafficReport(store, { query, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 2000n, source: 'COUNTERS', complete: true });
+    // A receiver cut through a component needs the events: only the recent one is left, and the
+    // answer says so.
+    const byReceiver = { ...query, receiverClientId: client102.id, componentId: client102.componentId };
+    expect(await trafficReport(store, { query: byReceiver, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 1000n, source: 'EVENTS', complete: false });
+    expect(await trafficReport(store, { query: { ...byReceiver, from: at(30) }, groupBy: [], granularity: null, scope: null, rawEventsSince: cutoff })).toMatchObject({ bytes: 1000n, complete: true });
   });
 });

@@ -81,7 +81,7 @@ describe('the reference queries of FIG. 7', () => {
   });
 
   it('708: how many MovieStudio files client 102 received', async () => {
-    expect(await traffic({ contentOwner: 'moviestudio', receiver: '79.214.61.102' })).toMatchObject({ bytes: '11000', transfers: '2', files: 2, source: 'EVENTS' });
+    expect(await traffic({ contentOwner: 'moviestudio', receiver: '79.214.61.102' })).toMatchObject({ bytes: '11000', transfers: '2', files: 2, source: 'COUNTERS' });
   });
 
   it('710: SP1→SP2 bytes minus SP2→SP1 bytes', async () => {
@@ -136,14 +136,27 @@ describe('traffic', () => {
 
   it('gives the same answer from the events as from the counters', async () => {
     const client102 = await api.admin(`{ client(address: "79.214.61.102") { id } }`);
-    // A sender filter makes the cut an events one; the counters hold the same bytes per owner.
-    const fromEvents = await traffic({ sender: client102.data.client.id }, { groupBy: ['CONTENT'], granularity: 'HOUR' });
+    // A sender with on-net makes the cut an events one (no counter table holds both); the
+    // counters hold the same bytes per content and hour.
+    const fromEvents = await traffic({ sender: client102.data.client.id, onNet: false }, { groupBy: ['CONTENT'], granularity: 'HOUR' });
     expect(fromEvents.source).toBe('EVENTS');
     expect(fromEvents).toMatchObject({ bytes: '3000', transfers: '2', files: 2 });
     const fromCounters = await traffic({ sourceNetwork: 'sp1', destinationNetwork: 'sp2' }, { groupBy: ['CONTENT'], granularity: 'HOUR' });
     expect(fromCounters.errors).toBeUndefined();
     expect(fromCounters.source).toBe('COUNTERS');
     expect(fromCounters.rows).toEqual(fromEvents.rows);
+  });
+
+  it('gives a client’s traffic from its counters as the events give it', async () => {
+    // Client 102 received T4 and T5 and sent T1 and T2. SP1's PARTNER key reads client cuts from
+    // the events (its scope is not in the client counters); all of 102's traffic touches SP1.
+    const sp1 = await api.keyFor('PARTNER', 'sp1');
+    for (const filter of [{ receiver: '79.214.61.102' }, { sender: '79.214.61.102' }]) {
+      const fromCounters = await traffic(filter, { groupBy: ['CONTENT'], granularity: 'HOUR' });
+      const fromEvents = await traffic(filter, { groupBy: ['CONTENT'], granularity: 'HOUR', key: sp1 });
+      expect([fromCounters.source, fromEvents.source]).toEqual(['COUNTERS', 'EVENTS']);
+      expect(fromCounters).toEqual({ ...fromEvents, source: 'COUNTERS' });
+    }
   });
 
   it('shows a PARTNER key only the traffic sent from or received in its network', async () => {

@@ -41,8 +41,9 @@ describe('recordTransfers', () => {
   it('records for the agent’s own organization, once, however often it is sent', async () => {
     expect(await record(agent142, { transfers: [transfer('t-1'), transfer('t-2')] })).toEqual({ accepted: 2, duplicates: 0, rejected: [], userErrors: [] });
     expect(await record(agent142, { transfers: [transfer('t-2'), transfer('t-3')] })).toEqual({ accepted: 1, duplicates: 1, rejected: [], userErrors: [] });
-    const events = await api.db.prisma.transferEvent.findMany({ where: { externalId: { startsWith: 't-' } }, include: { reporter: true, destinationNetwork: true } });
-    expect(events.map((e) => [e.externalId, e.reporter.slug, e.destinationNetwork?.slug, e.bytes])).toEqual([
+    const events = await api.db.prisma.transferEvent.findMany({ where: { externalId: { startsWith: 't-' } } });
+    const slugs = new Map((await api.db.prisma.organization.findMany()).map((org) => [org.id, org.slug]));
+    expect(events.map((e) => [e.externalId, slugs.get(e.reporterId), slugs.get(e.destinationNetworkId ?? ''), e.bytes])).toEqual([
       ['t-1', 'distributor-142', 'sp3', 4000n],
       ['t-2', 'distributor-142', 'sp3', 4000n],
       ['t-3', 'distributor-142', 'sp3', 4000n],
@@ -108,7 +109,57 @@ describe('recordTransfers', () => {
 
     expect(await record(agent142, { transfers: [transfer('after-1')] })).toMatchObject({ accepted: 1 });
     const object = await api.db.prisma.accountingObject.findFirstOrThrow({ where: { name: 'Downloads to client 110' } });
+    await api.settle();
     const usage = await api.db.prisma.accountingObjectUsage.findMany({ where: { accountingObjectId: object.id } });
     expect(usage.map((row) => [row.bucket.toISOString(), row.bytes, row.transfers])).toEqual([['2026-11-12T20:00:00.000Z', 4000n, 1n]]);
+  });
+
+  it('keeps a content and an organization with recorded transfers from being deleted, counted or not yet', async () => {
+    const created = await api.admin(`mutation { createContent(input: { title: "Ophelia", kind: MOVIE, owner: "moviestudio" }) { content { id } } }`);
+    const contentId = created.data.createContent.content.id;
+    const deleteContent = async () => (await api.admin(`mutation($id: ID!) { deleteContent(input: { id: $id }) { deletedId userErrors { field code } } }`, { id: contentId })).data.deleteContent;
+    const cdn = await api.admin(`mutation { createOrganization(input: { slug: "cdn-9", name: "CDN 9", roles: [CONTENT_DISTRIBUTOR] }) { organization { id } } }`);
+    const cdnId = cdn.data.createOrganization.organization.id;
+
+    // Recorded by a new distributor, and checked before the counter journal is folded.
+    expect(await record(api.adminKey, { reporter: 'cdn-9', transfers: [transfer('ophelia-1', { content: { id: contentId } })] })).toMatchObject({ accepted: 1 });
+    expect(await deleteContent()).toEqual({ deletedId: null, userErrors: [{ field: ['input', 'id'], code: 'IN_USE' }] });
+    await api.settle();
+    expect(await deleteContent()).toEqual({ deletedId: null, userErrors: [{ field: ['input', 'id'], code: 'IN_USE' }] });
+    const deleteCdn = await api.admin(`mutation($id: ID!) { deleteOrganization(input: { id: $id }) { deletedId userErrors { code } } }`, { id: cdnId });
+    expect(deleteCdn.data.deleteOrganization).toEqual({ deletedId: null, userErrors: [{ code: 'IN_USE' }] });
+    expect(await api.db.prisma.content.count({ where: { title: 'Ophelia' } })).toBe(1);
+  });
+
+  it('lists the FIG. 5 records of a component whose owner asked for them, to that owner only', async () => {
+    // Client 106 (SP2) sends RobinHood to client 102 (SP1) through SP1's Frankfurt core router,
+    // which records every transfer (the demo world opts it in).
+    const through = (id: string, startedAt: string) => ({
+      id, source: '90.12.77.106', destination: '79.214.61.102', bytes: '30000', startedAt, endedAt: new Date(Date.parse(startedAt) + 34_000).toISOString(),
+      content: { title: 'RobinHood', owner: 'moviestudio' }, type: 'PEER_UPLOAD', hops: ['ae1.cr1.par.sp2.example', 'ae1.cr1.fra.sp1.example'],
+    });
+    expect(await record(api.adminKey, { reporter: 'distributor-142', transfers: [through('fig5-2', '2026-11-13T00:05:00Z'), through('fig5-1', '2026-11-13T00:01:59Z')] })).toMatchObject({ accepted: 2 });
+    const router = await api.db.prisma.networkComponent.findFirstOrThrow({ where: { hostname: 'ae1.cr1.fra.sp1.example' } });
+    const routerId = Buffer.from(`NetworkComponent:${router.id}`).toString('base64url');
+    const RECORDS = `query($id: ID!, $after: String) { node(id: $id) { ... on NetworkComponent { transferRecords(first: 1, after: $after, from: "2026-11-13T00:00:00Z") {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { title bytes startedAt owner { slug } contentOwner { slug } transfer { externalId } line } } } } } }`;
+
+    const first = await api.admin(RECORDS, { id: routerId });
+    expect(first.errors).toBeUndefined();
+    const page = first.data.node.transferRecords;
+    expect(page).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true } });
+    expect(page.edges[0].node).toEqual({
+      title: 'RobinHood', bytes: '30000', startedAt: '2026-11-13T00:01:59.000Z', owner: { slug: 'sp1' }, contentOwner: { slug: 'moviestudio' }, transfer: { externalId: 'fig5-1' },
+      line: expect.stringMatching(/^<ae1\.cr1\.fra\.sp1\.example> <.*ae1\.cr1\.fra\.sp1\.example.*, MovieStudio, 30000, 2026-11-13T00:01:59\.000Z, 2026-11-13T00:02:33\.000Z, RobinHood>$/),
+    });
+    const second = await api.admin(RECORDS, { id: routerId, after: page.pageInfo.endCursor });
+    expect(second.data.node.transferRecords).toMatchObject({ pageInfo: { hasNextPage: false }, edges: [{ node: { transfer: { externalId: 'fig5-2' } } }] });
+
+    // SP1's own key reads them; SP2's does not even see SP1's router.
+    const sp1 = await api.gql(RECORDS, { id: routerId }, await api.keyFor('VIEWER', 'sp1'));
+    expect(sp1.data.node.transferRecords.totalCount).toBe(2);
+    const sp2 = await api.gql(RECORDS, { id: routerId }, await api.keyFor('PARTNER', 'sp2'));
+    expect(sp2.data.node).toBeNull();
+    expect((await api.admin(RECORDS, { id: routerId, after: 'bm9wZQ' })).errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 });

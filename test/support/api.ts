@@ -1,5 +1,6 @@
 // The API under test, in process, over real HTTP, on a database of its own (see database.ts).
 import { serveDatabase } from '../../src/app.ts';
+import { CounterJournal } from '../../src/accounting/counter-journal.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
@@ -28,6 +29,8 @@ export interface TestApi {
   gql(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResult>;
   /** `gql` with the admin key. */
   admin(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult>;
+  /** Folds what the server's counter journal holds, as its traffic queries do before reading. */
+  settle(): Promise<void>;
   /** A new key of this role (scoped to `organization` for PARTNER, AGENT, VIEWER). */
   keyFor(role: ApiKeyRole, organization?: string): Promise<string>;
   close(): Promise<void>;
@@ -63,6 +66,9 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     gql,
     admin: (query, variables) => gql(query, variables, adminKey),
     keyFor,
+    settle: async () => {
+      await new CounterJournal(db.sql).settle();
+    },
     async close() {
       await server.close();
       ipData.close();

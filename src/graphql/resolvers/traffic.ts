@@ -33,7 +33,7 @@ async function report(ctx: GraphQLContext, filter: TrafficFilterInput, groupBy: 
     }
     if (new Set(dimensions).size !== dimensions.length) throw new InputError(['groupBy'], 'names a dimension twice.');
     const rawEventsSinceDate = ctx.rawRetentionDays > 0 ? rawEventsSince(ctx.rawRetentionDays) : null;
-    return { report: await trafficReport(ctx.prisma, { query, groupBy: dimensions, granularity: granularity ?? null, scope, rawEventsSince: rawEventsSinceDate }), dimensions };
+    return { report: await trafficReport(ctx, { query, groupBy: dimensions, granularity: granularity ?? null, scope, rawEventsSince: rawEventsSinceDate }), dimensions };
   });
 }
 
@@ -57,7 +57,7 @@ export const trafficQueries: Pick<QueryResolvers, 'traffic' | 'trafficBalance'> 
       const aId = idOf('a', a);
       const bId = idOf('b', b);
       if (scope !== null && scope !== aId && scope !== bId) throw forbidden('this key sees only traffic that touches its own organization: make it a or b.');
-      return trafficBalance(ctx.prisma, aId, bId, from, to);
+      return trafficBalance(ctx, aId, bId, from, to);
     });
   },
 };
