@@ -21,6 +21,8 @@ export interface Visibility {
   accountingObject?: Prisma.AccountingObjectWhereInput;
   contract?: Prisma.ContractWhereInput;
   transferEvent?: Prisma.TransferEventWhereInput;
+  /** FIG. 5 records are their component owner's. */
+  componentRecord?: Prisma.ComponentRecordWhereInput;
   apiKey?: Prisma.ApiKeyWhereInput;
 }
 
@@ -36,6 +38,7 @@ export const NOTHING_PRIVATE: Visibility = {
   accountingObject: NONE,
   contract: NONE,
   transferEvent: NONE,
+  componentRecord: NONE,
   apiKey: NONE,
 };
 
@@ -67,6 +70,7 @@ export function visibilityFor(principal: Principal | null): Visibility {
     accountingObject: { OR: [{ ownerId: org }, { contracts: { some: { contract } } }] },
     contract,
     transferEvent: { OR: [{ reporterId: org }, { sourceNetworkId: org }, { destinationNetworkId: org }] },
+    componentRecord: { ownerId: org },
     apiKey: { id: principal.keyId },
   };
 }

@@ -14,6 +14,7 @@ export const NODE_TYPES = [
   'AccountingObject',
   'Contract',
   'TransferEvent',
+  'ComponentRecord',
   'ApiKey',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];

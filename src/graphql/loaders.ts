@@ -4,6 +4,7 @@
 import DataLoader from 'dataloader';
 import type {
   AccountingObject,
+  ComponentRecord,
   AddressPrefix,
   ApiKey,
   AutonomousSystem,
@@ -14,6 +15,7 @@ import type {
   LinkSet,
   NetworkComponent,
   Organization,
+  Prisma,
   PrismaClient,
   TransferEvent,
 } from '../generated/prisma/client.ts';
@@ -21,6 +23,7 @@ import type { ComponentKind } from '../generated/prisma/enums.ts';
 import type { Visibility } from '../auth/visibility.ts';
 import type { AccountedEntityModel } from './mapped-types.ts';
 import type { Page } from './pagination.ts';
+import { isUuid } from '../domain/validate.ts';
 
 /** One parent's page of children and how many children it has in all. */
 export interface ChildPage<T> {
@@ -76,6 +79,26 @@ function objectPages(
   parents: { id: string; accountingObjects: { accountingObject: AccountingObject }[]; _count: { accountingObjects: number } }[],
 ): Map<string, ChildPage<AccountingObject>> {
   return new Map(parents.map((p) => [p.id, { rows: p.accountingObjects.map((j) => j.accountingObject), total: p._count.accountingObjects }]));
+}
+
+/** Which records a `transferRecords` page lists: those that started in [from, to), either open. */
+export interface RecordPeriod {
+  from: Date | null;
+  to: Date | null;
+}
+
+/** A FIG. 5 record's place in its component's list: `<startedAt ISO>|<id>`. */
+export const recordCursor = {
+  of: (row: Pick<ComponentRecord, 'startedAt' | 'id'>) => `${row.startedAt.toISOString()}|${row.id}`,
+  valid: (key: string) => {
+    const [startedAt, id] = key.split('|');
+    return id !== undefined && isUuid(id) && startedAt !== undefined && !Number.isNaN(Date.parse(startedAt));
+  },
+};
+
+function splitRecordCursor(key: string): [string, string] {
+  const [startedAt, id] = key.split('|') as [string, string];
+  return [startedAt, id];
 }
 
 /** Order of the groups in `AccountingObject.entities`; its cursor is `<rank>:<id>`. */
@@ -198,6 +221,35 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     linkAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.link.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
+    componentRecord: byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
+    componentRecords: pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
+      // Each component's page by its own index range (a LATERAL join), in one statement; then
+      // the rows through visibility like every other load.
+      const [afterStartedAt, afterId] = page.after === null ? [null, null] : splitRecordCursor(page.after);
+      const from = period.from?.toISOString() ?? null;
+      const to = period.to?.toISOString() ?? null;
+      const picked = await prisma.$queryRaw<{ id: string }[]>`
+        SELECT r."id"::text AS "id" FROM unnest(${ids}::uuid[]) AS c("id") CROSS JOIN LATERAL (
+          SELECT "id" FROM "ComponentRecord"
+          WHERE "componentId" = c."id"
+            AND (${v.organizationId}::uuid IS NULL OR "ownerId" = ${v.organizationId}::uuid)
+            AND (${from}::timestamp IS NULL OR "startedAt" >= ${from}::timestamp)
+            AND (${to}::timestamp IS NULL OR "startedAt" < ${to}::timestamp)
+            AND (${afterStartedAt}::timestamp IS NULL OR ("startedAt", "id") > (${afterStartedAt}::timestamp, ${afterId}::uuid))
+          ORDER BY "startedAt", "id" LIMIT ${take(page)}) r`;
+      const where: Prisma.ComponentRecordWhereInput = {
+        componentId: { in: ids },
+        AND: [v.componentRecord ?? {}],
+        ...(period.from || period.to ? { startedAt: { ...(period.from ? { gte: period.from } : {}), ...(period.to ? { lt: period.to } : {}) } } : {}),
+      };
+      const [rows, counts] = await Promise.all([
+        picked.length === 0 ? [] : prisma.componentRecord.findMany({ where: { id: { in: picked.map((row) => row.id) }, AND: [v.componentRecord ?? {}] }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] }),
+        prisma.componentRecord.groupBy({ by: ['componentId'], where, _count: { _all: true } }),
+      ]);
+      const pages = new Map<string, ChildPage<ComponentRecord>>(counts.map((c) => [c.componentId, { rows: [], total: c._count._all }]));
+      for (const row of rows) pages.get(row.componentId)?.rows.push(row);
+      return pages;
+    }),
     linkSetAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.linkSet.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),

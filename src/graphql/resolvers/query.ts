@@ -27,6 +27,7 @@ export async function loadNode(ctx: GraphQLContext, globalId: string): Promise<N
     AccountingObject: loaders.accountingObject,
     Contract: loaders.contract,
     TransferEvent: loaders.transferEvent,
+    ComponentRecord: loaders.componentRecord,
     ApiKey: loaders.apiKey,
   };
   const row = await loaderOf[decoded.type].load(decoded.id);

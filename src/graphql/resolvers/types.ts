@@ -2,7 +2,7 @@
 import type { NetworkComponent as NetworkComponentModel } from '../../generated/prisma/client.ts';
 import type { Resolvers } from '../../generated/graphql.ts';
 import { isUuid } from '../../domain/validate.ts';
-import { ENTITY_KINDS, entityKey } from '../loaders.ts';
+import { ENTITY_KINDS, entityKey, recordCursor } from '../loaders.ts';
 import { childConnection, globalId } from './support.ts';
 import { entityTraffic } from './traffic.ts';
 
@@ -40,6 +40,28 @@ export const types: Resolvers = {
     link: (c, _, ctx) => (c.kind === 'LINK' ? ctx.loaders.linkByComponent.load(c.id) : null),
     accountingObjects: (c, args, ctx) => childConnection(ctx.loaders.componentAccountingObjects, c.id, args, ctx, null),
     traffic: entityTraffic.traffic,
+    transferRecords: (c, args, ctx) => {
+      ctx.access.reader();
+      return childConnection(ctx.loaders.componentRecords, c.id, args, ctx, { from: args.from ?? null, to: args.to ?? null }, recordCursor);
+    },
+  },
+
+  ComponentRecord: {
+    id: globalId('ComponentRecord'),
+    component: async (r, _, ctx) => (await ctx.loaders.component.load(r.componentId))!,
+    owner: (r, _, ctx) => (r.ownerId ? ctx.directory.organization.load(r.ownerId) : null),
+    path: async (r, _, ctx) => (await ctx.loaders.component.loadMany(r.path)).filter((c): c is NetworkComponentModel => c !== null && !(c instanceof Error)),
+    contentOwner: (r, _, ctx) => (r.contentOwnerId ? ctx.directory.organization.load(r.contentOwnerId) : null),
+    transfer: (r, _, ctx) => ctx.loaders.transferEvent.load(r.eventId),
+    line: async (r, _, ctx) => {
+      const [component, path, contentOwner] = await Promise.all([
+        ctx.loaders.component.load(r.componentId),
+        ctx.loaders.component.loadMany(r.path),
+        r.contentOwnerId ? ctx.directory.organization.load(r.contentOwnerId) : null,
+      ]);
+      const names = path.map((c) => (c && !(c instanceof Error) ? c.name : '?'));
+      return `<${component?.name ?? r.componentId}> <${[...names, contentOwner?.name ?? '?', r.bytes.toString(), r.startedAt.toISOString(), r.endedAt.toISOString(), r.title].join(', ')}>`;
+    },
   },
 
   Client: {
