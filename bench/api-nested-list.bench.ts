@@ -3,8 +3,8 @@
 // Prisma findMany with nested includes, no GraphQL, no HTTP. Figures: median and p99 per
 // request, and their ratio to the baseline in the same run.
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { startTestApi } from '../test/support/api.ts';
+import { figureLine, time } from './support/timing.ts';
 
 const OBJECTS = 100;
 const ROUNDS = 40;
@@ -16,22 +16,6 @@ const QUERY = `{ accountingObjects(first: 100) { edges { node { name
     ... on LinkSet { name accountingObjects(first: 5) { edges { node { name } } } }
     ... on NetworkComponent { name accountingObjects(first: 5) { edges { node { name } } } }
   } } } } } } }`;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function time(rounds: number, run: () => Promise<unknown>): Promise<{ median: number; p99: number }> {
-  for (let i = 0; i < 5; i++) await run(); // warm up
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await run();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: percentile(samples, 50), p99: percentile(samples, 99) };
-}
 
 export async function run(): Promise<void> {
   const api = await startTestApi({ PATHLEDGER_MAX_QUERY_COST: '1000000' });
@@ -65,9 +49,7 @@ export async function run(): Promise<void> {
       const result = await api.admin(QUERY);
       if (result.errors) throw new Error(JSON.stringify(result.errors));
     });
-    const database = process.env.DATABASE_URL ? 'postgresql' : 'pglite';
-    const line = (figure: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
-      console.log(JSON.stringify({ bench: 'api-nested-list', database, figure, value: Number(value.toFixed(3)), unit, ...extra }));
+    const line = figureLine('api-nested-list');
     line('baseline_prisma_median', baseline.median, 'ms');
     line('api_median', api100.median, 'ms');
     line('api_p99', api100.p99, 'ms');

@@ -26,6 +26,7 @@ import { openIpData } from '../src/path/ip-data.ts';
 import { PathService } from '../src/path/service.ts';
 import { cachedAsnDatabase } from '../test/support/asn-cache.ts';
 import { createTestDatabase } from '../test/support/database.ts';
+import { figureLine } from './support/timing.ts';
 import { syntheticTraffic, type BenchTransfer } from './support/traffic.ts';
 
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
@@ -92,9 +93,7 @@ export async function run(): Promise<void> {
     }
     const insertRate = stored.length / ((performance.now() - insertStart) / 1000);
 
-    const database = ON_POSTGRES ? 'postgresql' : 'pglite';
-    const line = (figure: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
-      console.log(JSON.stringify({ bench: 'ingest', database, figure, value: Number(value.toFixed(3)), unit, ...extra }));
+    const line = figureLine('ingest');
     const includes = 'HTTP, NDJSON, validation, paths, events, counter journal; every batch committed';
     line('live_accepted_rate', live.accepted, 'transfers/s', { transfers: TRANSFERS, batch: BATCH, includes, target: `≥ ${TARGET_RATE} on PostgreSQL` });
     line('live_counted_rate', live.counted, 'transfers/s', { includes: 'live_accepted_rate, and the counter journal folded into every counter' });

@@ -1,6 +1,10 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=256
 // The `pathledger` command. The sources are TypeScript run through tsx (as `npm start` does),
 // so the loader is registered before the first .ts module is imported; hence the dynamic import.
+// The V8 heap is capped (here and in `npm start`): what the server holds is bounded (caches,
+// two batches of a stream), and without a cap V8 lets garbage pile up to hundreds of MB before it
+// collects, so a long import would sit at twice the memory it needs. Raise it for a very large
+// registry: node --max-old-space-size=1024 node_modules/.bin/pathledger serve.
 import { register } from 'tsx/esm/api';
 
 register();

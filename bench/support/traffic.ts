@@ -4,11 +4,15 @@
 // What makes it traffic rather than noise: reports arrive in the order transfers end (a clock
 // that moves on, with a minute of jitter), remote hosts and contents are chosen by popularity
 // (Zipf: a few networks and titles carry most bytes, as in any CDN's logs), and durations run
-// from a second to ten minutes, so some transfers span two hours.
+// from a second to ten minutes, so some transfers span two hours. A quarter of the transfers go
+// between two demo clients (peers, across the demo ISPs: what FIG. 7's queries ask about), a
+// third from a CDN node to a demo client, the rest between a demo client and a remote host.
 import type { TransferType } from '../../src/generated/prisma/enums.ts';
 import { publicAddresses, seededRandom } from './addresses.ts';
 
 export const DEMO_CLIENTS = ['79.214.61.102', '84.173.22.104', '90.12.77.106', '86.201.9.108', '73.162.40.110', '98.210.3.112'];
+/** The demo distributors' nodes (142 in Frankfurt and Paris, 144 in Chicago and New York, 402). */
+export const DEMO_NODES = ['23.72.14.2', '23.72.15.2', '151.101.1.144', '151.101.65.144', '104.16.40.2'];
 
 export interface BenchTransfer {
   id: string;
@@ -67,8 +71,21 @@ export function* syntheticTraffic(options: TrafficOptions): Generator<BenchTrans
   for (let i = 0; i < options.count; i++) {
     const startedAt = Math.floor(start + i * step + next() * 60_000);
     const durationMs = 1000 + Math.floor(next() ** 2 * 600_000);
-    const [source, destination] = next() < 0.5 ? [hosts[host()]!, pick(DEMO_CLIENTS)] : [pick(DEMO_CLIENTS), hosts[host()]!];
-    const type = pick(['CDN_DOWNLOAD', 'CDN_DOWNLOAD', 'PEER_UPLOAD', 'LIVE_STREAM'] as const);
+    const kind = next();
+    let source: string;
+    let destination: string;
+    let type: TransferType;
+    if (kind < 0.25) {
+      source = pick(DEMO_CLIENTS);
+      do destination = pick(DEMO_CLIENTS);
+      while (destination === source);
+      type = 'PEER_UPLOAD';
+    } else if (kind < 0.6) {
+      [source, destination, type] = [pick(DEMO_NODES), pick(DEMO_CLIENTS), next() < 0.8 ? 'CDN_DOWNLOAD' : 'LIVE_STREAM'];
+    } else {
+      [source, destination] = next() < 0.5 ? [hosts[host()]!, pick(DEMO_CLIENTS)] : [pick(DEMO_CLIENTS), hosts[host()]!];
+      type = 'PEER_UPLOAD';
+    }
     yield {
       id: `${prefix}-${i}`,
       source,

@@ -14,7 +14,7 @@
 // never waits on counters at all.
 import type { RawSql, SqlRunner } from '../db/raw-sql.ts';
 import type { Logger } from '../observability/logger.ts';
-import { COUNTER_TABLES, foldStatement, type CounterDeltas } from './counters.ts';
+import { COUNTER_TABLES, foldStatements, type CounterDeltas } from './counters.ts';
 import { arrayLiteral } from './event-rows.ts';
 
 export interface CounterJournalOptions {
@@ -25,7 +25,7 @@ export interface CounterJournalOptions {
   logger?: Logger;
 }
 
-const FOLDS = COUNTER_TABLES.map(foldStatement);
+const FOLDS = COUNTER_TABLES.flatMap(foldStatements);
 
 /** Stores a batch's deltas, a row per counter table; runs inside the batch's transaction. */
 export async function appendToJournal(tx: SqlRunner, deltas: CounterDeltas): Promise<void> {

@@ -8,21 +8,31 @@ export const UNKNOWN_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface CounterTable {
   name: string;
-  /** Key columns with their SQL type, in the order `add` takes them. */
+  /** Key columns with their SQL type, in the order `add` takes them; one is `bucket`. */
   keys: readonly (readonly [column: string, sqlType: string])[];
   /** Whether the table counts transfers as well as bytes. */
   transfers: boolean;
+  /** The table keeping the same counters per UTC day, for long ranges. */
+  daily?: string;
 }
 
 export const COMPONENT_TRAFFIC: CounterTable = {
   name: 'ComponentTraffic',
   keys: [['componentId', 'uuid'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
   transfers: true,
+  daily: 'ComponentTrafficDaily',
 };
 export const CLIENT_TRAFFIC: CounterTable = {
   name: 'ClientTraffic',
   keys: [['clientId', 'uuid'], ['direction', '"TransferDirection"'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
   transfers: true,
+  daily: 'ClientTrafficDaily',
+};
+export const NETWORK_TRAFFIC: CounterTable = {
+  name: 'NetworkTraffic',
+  keys: [['networkId', 'uuid'], ['direction', '"TransferDirection"'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
+  transfers: true,
+  daily: 'NetworkTrafficDaily',
 };
 export const OBJECT_USAGE: CounterTable = {
   name: 'AccountingObjectUsage',
@@ -53,9 +63,10 @@ export const CROSSING_TRAFFIC: CounterTable = {
   name: 'CrossingTraffic',
   keys: [['fromOwnerId', 'uuid'], ['toOwnerId', 'uuid'], ['bucket', 'timestamp(3)'], ['contentOwnerId', 'uuid'], ['contentId', 'uuid'], ['type', '"TransferType"']],
   transfers: true,
+  daily: 'CrossingTrafficDaily',
 };
 
-export const COUNTER_TABLES: readonly CounterTable[] = [COMPONENT_TRAFFIC, CLIENT_TRAFFIC, OBJECT_USAGE, OBJECT_CONTENT, TRAFFIC_ROLLUP, CROSSING_TRAFFIC];
+export const COUNTER_TABLES: readonly CounterTable[] = [COMPONENT_TRAFFIC, CLIENT_TRAFFIC, NETWORK_TRAFFIC, OBJECT_USAGE, OBJECT_CONTENT, TRAFFIC_ROLLUP, CROSSING_TRAFFIC];
 
 export interface Delta {
   key: string[];
@@ -119,21 +130,35 @@ export class CounterDeltas {
 const quoted = (name: string) => `"${name}"`;
 
 /**
- * Adds the table's rows of the journal entries whose ids are `$1` (a bigint array) to the table:
- * summed by key first, so each counter row is written once however many batches touched it, and
- * only then split into its columns.
+ * The statements that add the table's rows of the journal entries whose ids are `$1` (a bigint
+ * array) to the table, and to its daily table: summed by key first, so each counter row is
+ * written once however many batches touched it, and only then split into its columns.
  */
-export function foldStatement(table: CounterTable): string {
-  const columns = table.keys.map(([column]) => quoted(column));
-  const parts = table.keys.map(([, type], i) => `split_part(d."key", '${KEY_SEPARATOR}', ${i + 1})${type === 'text' ? '' : `::${type}`}`);
+export function foldStatements(table: CounterTable): string[] {
+  const parts = table.keys.map(([, type], i) => `split_part(d."key", '${KEY_SEPARATOR}', ${i + 1})${type === 'text' ? '' : `::${type}`} AS ${quoted(`k${i}`)}`);
   const counted = table.transfers ? ['bytes', 'transfers'] : ['bytes'];
-  return (
-    `INSERT INTO ${quoted(table.name)} (${[...columns, ...counted.map(quoted)].join(', ')}) ` +
+  const perKey =
     `SELECT ${[...parts, ...counted.map((c) => `d.${quoted(c)}`)].join(', ')} FROM (` +
     `SELECT u."key", sum(u."bytes")::bigint AS "bytes", sum(u."transfers")::bigint AS "transfers" ` +
     `FROM "CounterJournal" j CROSS JOIN LATERAL unnest(j."keys", j."bytes", j."transfers") AS u("key", "bytes", "transfers") ` +
-    `WHERE j."id" = ANY($1::bigint[]) AND j."table" = '${table.name}' GROUP BY u."key"` +
-    `) d ORDER BY ${parts.map((_, i) => String(i + 1)).join(', ')} ` +
-    `ON CONFLICT (${columns.join(', ')}) DO UPDATE SET ${counted.map((c) => `${quoted(c)} = ${quoted(table.name)}.${quoted(c)} + EXCLUDED.${quoted(c)}`).join(', ')}`
+    `WHERE j."id" = ANY($1::bigint[]) AND j."table" = '${table.name}' GROUP BY u."key") d`;
+  const statements = [upsert(table.name, table, `SELECT * FROM (${perKey}) h ORDER BY ${table.keys.map((_, i) => String(i + 1)).join(', ')}`)];
+  if (table.daily) {
+    // The same sums with each hour's bucket replaced by its day's, summed again.
+    const columns = table.keys.map(([column], i) => (column === 'bucket' ? `date_trunc('day', h."k${i}")` : `h."k${i}"`));
+    const sums = counted.map((c) => `sum(h.${quoted(c)})::bigint`);
+    const positions = table.keys.map((_, i) => String(i + 1)).join(', ');
+    statements.push(upsert(table.daily, table, `SELECT ${[...columns, ...sums].join(', ')} FROM (${perKey}) h GROUP BY ${positions} ORDER BY ${positions}`));
+  }
+  return statements;
+}
+
+/** INSERT … ON CONFLICT DO UPDATE adding what `select` gives to the counters there. */
+function upsert(name: string, table: CounterTable, select: string): string {
+  const columns = table.keys.map(([column]) => quoted(column));
+  const counted = table.transfers ? ['bytes', 'transfers'] : ['bytes'];
+  return (
+    `INSERT INTO ${quoted(name)} (${[...columns, ...counted.map(quoted)].join(', ')}) ${select} ` +
+    `ON CONFLICT (${columns.join(', ')}) DO UPDATE SET ${counted.map((c) => `${quoted(c)} = ${quoted(name)}.${quoted(c)} + EXCLUDED.${quoted(c)}`).join(', ')}`
   );
 }

@@ -18,7 +18,7 @@ import type { Path } from '../path/model.ts';
 import type { PathRequest, PathService } from '../path/service.ts';
 import { apportion, apportionWithinWindows, bucketStart, type BucketBytes } from './apportion.ts';
 import { appendToJournal, type CounterJournal } from './counter-journal.ts';
-import { CLIENT_TRAFFIC, COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, KEY_SEPARATOR, UNKNOWN_ID, type CounterTable } from './counters.ts';
+import { CLIENT_TRAFFIC, COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, NETWORK_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, KEY_SEPARATOR, UNKNOWN_ID, type CounterTable } from './counters.ts';
 import { loadAccountingIndex, type AccountingIndex, type ObjectFilter } from './entity-index.ts';
 import { insertNewEvents, uuidV7, type EventRow } from './event-rows.ts';
 import { isRejection, rejection, validateTransfer, type ContentReference, type Rejection, type TransferSubmission, type ValidTransfer } from './transfers.ts';
@@ -339,6 +339,8 @@ function addCounters(deltas: CounterDeltas, { transfer, content, path }: Resolve
   const receiver = path.destinationHostId ? index.clientOfHost.get(path.destinationHostId) : undefined;
   if (sender) count(deltas, CLIENT_TRAFFIC, `${sender}${$}SENT${$}`, ofContent, shares);
   if (receiver) count(deltas, CLIENT_TRAFFIC, `${receiver}${$}RECEIVED${$}`, ofContent, shares);
+  if (path.sourceNetworkId !== null && UUID.test(path.sourceNetworkId)) count(deltas, NETWORK_TRAFFIC, `${path.sourceNetworkId}${$}SENT${$}`, ofContent, shares);
+  if (path.destinationNetworkId !== null && UUID.test(path.destinationNetworkId)) count(deltas, NETWORK_TRAFFIC, `${path.destinationNetworkId}${$}RECEIVED${$}`, ofContent, shares);
   const onNet = path.onNet === null ? '-1' : path.onNet ? '1' : '0';
   const ends = [orUnknown(path.sourceNetworkId), orUnknown(path.destinationNetworkId), path.sourceCountry ?? '', path.destinationCountry ?? ''].join($);
   count(deltas, TRAFFIC_ROLLUP, '', `${$}${ends}${ofContent}${$}${onNet}`, shares);

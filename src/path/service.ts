@@ -70,7 +70,7 @@ interface TraceCache {
 }
 
 /** Distinct requests remembered: agents report the same pairs of hosts over and over. */
-export const PATH_CACHE_SIZE = 100_000;
+export const PATH_CACHE_SIZE = 20_000;
 
 export class PathService {
   private readonly snapshot: RefreshingSnapshot<RegistrySnapshot>;

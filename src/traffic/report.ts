@@ -2,7 +2,7 @@
 // filter and dimension asked for, else from the stored events (apportioned to hours exactly as
 // the counters were, so both answer alike). An hour counts when it starts in [from, to).
 import type { CounterJournal } from '../accounting/counter-journal.ts';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { apportion, apportionWithinWindows, bucketStart, HOUR_MS, type BucketBytes } from '../accounting/apportion.ts';
 import { utcInstantOf, utcOffsetMs } from '../accounting/time-window.ts';
 import { crossingsOf } from '../path/build.ts';
@@ -39,54 +39,82 @@ export interface ReportRequest {
 
 type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet' | 'sender' | 'receiver';
 
-/** A counter table: the dimensions and filters it can answer, by column. */
+type Condition = (query: TrafficQuery, params: Parameters) => string;
+
+/** A counter table: the dimensions it groups by (its columns) and the filters it answers (as SQL). */
 interface CounterSource {
   table: string;
+  /** The same counters per UTC day (see prisma/schema.prisma), where kept. */
+  daily?: string;
   dimensions: Partial<Record<Dimension, string>>;
-  filters: readonly FilterName[];
+  filters: Partial<Record<FilterName, Condition>>;
   /** A filter it needs: the crossing table answers only crossings, the client table only a sender or a receiver. */
   requires?: FilterName;
   /** Its rows limited to what touches an organization; null when that cannot be said from them. */
   scope: ((parameter: string) => string) | null;
 }
 
-/** A client's sent or received traffic: the one client table, each direction its own source. */
-function clientSource(direction: 'sender' | 'receiver'): CounterSource {
+const q = (column: string) => `"${column}"`;
+const equals = (column: string, value: (query: TrafficQuery) => string | null, cast: string): Condition => (query, params) => `${q(column)} = ${params.add(value(query))}${cast}`;
+
+/** What every counter table keys by: the content, its owner, the transfer type. */
+const CONTENT_FILTERS: Partial<Record<FilterName, Condition>> = {
+  contentOwnerId: equals('contentOwnerId', (query) => query.contentOwnerId, '::uuid'),
+  contentId: equals('contentId', (query) => query.contentId, '::uuid'),
+  type: equals('type', (query) => query.type, '::"TransferType"'),
+};
+const CONTENT_DIMENSIONS = { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type' } as const;
+
+/**
+ * One end's traffic (a client's, a network's): the table keys it by that end and the direction,
+ * so the other end is not there to say whether it touches a scoped key's organization: scoped
+ * keys get such cuts from elsewhere.
+ */
+function endSource(table: string, column: string, filter: FilterName, direction: 'SENT' | 'RECEIVED', value: (query: TrafficQuery) => string | null): CounterSource {
   return {
-    table: 'ClientTraffic',
-    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type' },
-    filters: ['contentOwnerId', 'contentId', 'type', direction],
-    requires: direction,
-    // What touches an organization is said by the other end's network, which these rows do not
-    // hold: a scoped key's client cuts come from the events.
+    table,
+    daily: `${table}Daily`,
+    dimensions: CONTENT_DIMENSIONS,
+    filters: { ...CONTENT_FILTERS, [filter]: (query: TrafficQuery, params: Parameters) => `${q(column)} = ${params.add(value(query))}::uuid AND "direction" = '${direction}'` },
+    requires: filter,
     scope: null,
   };
 }
 
-const q = (column: string) => `"${column}"`;
-
+// The first that can answer is used: the ends' tables before the cube, whose keys are many more.
 const COUNTER_SOURCES: readonly CounterSource[] = [
+  endSource('NetworkTraffic', 'networkId', 'sourceNetworkId', 'SENT', (query) => query.sourceNetworkId),
+  endSource('NetworkTraffic', 'networkId', 'destinationNetworkId', 'RECEIVED', (query) => query.destinationNetworkId),
+  endSource('ClientTraffic', 'clientId', 'sender', 'SENT', (query) => query.senderClientId),
+  endSource('ClientTraffic', 'clientId', 'receiver', 'RECEIVED', (query) => query.receiverClientId),
   {
     table: 'TrafficRollup',
-    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', SOURCE_NETWORK: 'sourceNetworkId', DESTINATION_NETWORK: 'destinationNetworkId', TYPE: 'type', COUNTRY: 'destinationCountry' },
-    filters: ['contentOwnerId', 'contentId', 'type', 'sourceNetworkId', 'destinationNetworkId', 'onNet'],
+    dimensions: { ...CONTENT_DIMENSIONS, SOURCE_NETWORK: 'sourceNetworkId', DESTINATION_NETWORK: 'destinationNetworkId', COUNTRY: 'destinationCountry' },
+    filters: {
+      ...CONTENT_FILTERS,
+      sourceNetworkId: equals('sourceNetworkId', (query) => query.sourceNetworkId, '::uuid'),
+      destinationNetworkId: equals('destinationNetworkId', (query) => query.destinationNetworkId, '::uuid'),
+      onNet: (query) => `"onNet" = ${query.onNet ? 1 : 0}`,
+    },
     scope: (p) => `("sourceNetworkId" = ${p}::uuid OR "destinationNetworkId" = ${p}::uuid)`,
   },
   {
     table: 'CrossingTraffic',
-    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type' },
-    filters: ['contentOwnerId', 'contentId', 'type', 'crossing'],
+    daily: 'CrossingTrafficDaily',
+    dimensions: CONTENT_DIMENSIONS,
+    filters: { ...CONTENT_FILTERS, crossing: (query, params) => `"fromOwnerId" = ${params.add(query.crossing!.fromId)}::uuid AND "toOwnerId" = ${params.add(query.crossing!.toId)}::uuid` },
     requires: 'crossing',
     scope: (p) => `("fromOwnerId" = ${p}::uuid OR "toOwnerId" = ${p}::uuid)`,
   },
   {
+    // Without a component filter, each transfer is in it once per component on its path: rows
+    // per component are right, totals come from the cube (see countersReport).
     table: 'ComponentTraffic',
-    dimensions: { CONTENT_OWNER: 'contentOwnerId', CONTENT: 'contentId', TYPE: 'type', COMPONENT: 'componentId' },
-    filters: ['contentOwnerId', 'contentId', 'type', 'componentId'],
+    daily: 'ComponentTrafficDaily',
+    dimensions: { ...CONTENT_DIMENSIONS, COMPONENT: 'componentId' },
+    filters: { ...CONTENT_FILTERS, componentId: equals('componentId', (query) => query.componentId, '::uuid') },
     scope: (p) => `"componentId" IN (SELECT "id" FROM "NetworkComponent" WHERE "ownerId" = ${p}::uuid)`,
   },
-  clientSource('sender'),
-  clientSource('receiver'),
 ];
 
 function filtersOf(query: TrafficQuery): FilterName[] {
@@ -123,7 +151,7 @@ function counterSourceFor(request: ReportRequest): CounterSource | null {
     COUNTER_SOURCES.find(
       (source) =>
         (source.requires === undefined || filters.includes(source.requires)) &&
-        filters.every((filter) => source.filters.includes(filter)) &&
+        filters.every((filter) => source.filters[filter] !== undefined) &&
         groupBy.every((dimension) => source.dimensions[dimension] !== undefined) &&
         (request.scope === null || source.scope !== null),
     ) ?? null
@@ -180,30 +208,42 @@ function timeConditions(query: TrafficQuery, params: Parameters): string[] {
   return conditions;
 }
 
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The counter rows a query reads, as a FROM clause: the hourly table for [from, to) or, where
+ * the table keeps daily counters and no hour of the day matters (no time-of-day window, periods
+ * that are whole UTC days or none), the daily rows for the whole UTC days inside the range and
+ * hourly rows only at its two ends.
+ */
+function counterRows(source: CounterSource, request: ReportRequest, params: Parameters, conditions: readonly string[]): string {
+  const { query, granularity } = request;
+  const wholeDays = source.daily !== undefined && query.hours === null && (granularity === null || zeroOffset(query.timeZone, query.from, query.to));
+  const firstDay = Math.ceil(query.from.getTime() / DAY_MS) * DAY_MS;
+  const lastDay = Math.floor(query.to.getTime() / DAY_MS) * DAY_MS;
+  const and = conditions.map((condition) => ` AND ${condition}`).join('');
+  if (!wholeDays || firstDay >= lastDay) return `(SELECT * FROM ${q(source.table)} WHERE ${timeConditions(query, params).join(' AND ')}${and}) AS c`;
+  const [from, to, dayFrom, dayTo] = [query.from, query.to, new Date(firstDay), new Date(lastDay)].map((at) => `${params.add(at.toISOString())}::timestamp`);
+  return (
+    `(SELECT * FROM ${q(source.daily!)} WHERE "bucket" >= ${dayFrom} AND "bucket" < ${dayTo}${and} ` +
+    `UNION ALL SELECT * FROM ${q(source.table)} WHERE (("bucket" >= ${from} AND "bucket" < ${dayFrom}) OR ("bucket" >= ${dayTo} AND "bucket" < ${to}))${and}) AS c`
+  );
+}
+
+/** Whether the zone is UTC throughout the range (its days are UTC days). */
+function zeroOffset(timeZone: string, from: Date, to: Date): boolean {
+  for (let at = from.getTime(); at < to.getTime() + 6 * HOUR_MS; at += 6 * HOUR_MS) {
+    if (utcOffsetMs(timeZone, new Date(at)) !== 0) return false;
+  }
+  return true;
+}
+
 async function countersReport(prisma: PrismaClient, request: ReportRequest, source: CounterSource): Promise<TrafficReport> {
   const { query, groupBy, granularity, scope } = request;
   const params = new Parameters();
-  const where = timeConditions(query, params);
-  const equal = (column: string, value: string | null, cast = '') => {
-    if (value !== null) where.push(`${q(column)} = ${params.add(value)}${cast}`);
-  };
-  equal('contentOwnerId', query.contentOwnerId, '::uuid');
-  equal('contentId', query.contentId, '::uuid');
-  equal('type', query.type, '::"TransferType"');
-  equal('sourceNetworkId', query.sourceNetworkId, '::uuid');
-  equal('destinationNetworkId', query.destinationNetworkId, '::uuid');
-  equal('componentId', query.componentId, '::uuid');
-  if (query.onNet !== null) where.push(`"onNet" = ${query.onNet ? 1 : 0}`);
-  if (query.crossing) {
-    equal('fromOwnerId', query.crossing.fromId, '::uuid');
-    equal('toOwnerId', query.crossing.toId, '::uuid');
-  }
-  if (source.table === 'ClientTraffic') {
-    const [client, direction] = query.senderClientId !== null ? [query.senderClientId, 'SENT'] : [query.receiverClientId, 'RECEIVED'];
-    equal('clientId', client, '::uuid');
-    where.push(`"direction" = '${direction}'`);
-  }
-  if (scope !== null && source.scope !== null) where.push(source.scope(params.add(scope)));
+  const conditions = filtersOf(query).map((filter) => source.filters[filter]!(query, params));
+  if (scope !== null && source.scope !== null) conditions.push(source.scope(params.add(scope)));
+  const from = `FROM ${counterRows(source, request, params, conditions)}`;
 
   // The zone for periods is the rows query's last parameter: the totals query has none.
   const rowParams = granularity === null ? params.values : [...params.values, query.timeZone];
@@ -211,15 +251,23 @@ async function countersReport(prisma: PrismaClient, request: ReportRequest, sour
   const keys = groupBy.map((dimension, i) => `${q(source.dimensions[dimension]!)}::text AS k${i}`);
   const groups = [...(period ? [period] : []), ...groupBy.map((dimension) => q(source.dimensions[dimension]!))];
   const totals = 'sum("bytes")::text AS bytes, sum("transfers")::text AS transfers, count(DISTINCT "contentId")::int AS files';
-  const from = `FROM ${q(source.table)} WHERE ${where.join(' AND ')}`;
-  const [total] = await prisma.$queryRawUnsafe<SqlRow[]>(`SELECT ${totals} ${from}`, ...params.values);
-  const rows =
+  // Per component, a transfer is in every component it crossed: the totals are the cube's.
+  const perComponent = source.table === 'ComponentTraffic' && query.componentId === null;
+  const [total, rows] = await Promise.all([
+    perComponent
+      ? countersReport(prisma, { ...request, groupBy: [], granularity: null }, COUNTER_SOURCES.find((s) => s.table === 'TrafficRollup')!).then((report) => ({
+          bytes: String(report.bytes),
+          transfers: String(report.transfers),
+          files: report.files,
+        }))
+      : prisma.$queryRawUnsafe<SqlRow[]>(`SELECT ${totals} ${from}`, ...params.values).then((result) => result[0]),
     groups.length === 0
       ? []
-      : await prisma.$queryRawUnsafe<SqlRow[]>(
+      : prisma.$queryRawUnsafe<SqlRow[]>(
           `SELECT ${[...(period ? [`${period} AS period`] : []), ...keys, totals].join(', ')} ${from} GROUP BY ${groups.join(', ')} ORDER BY ${groups.join(', ')}`,
           ...rowParams,
-        );
+        ),
+  ]);
   return {
     bytes: BigInt(total?.bytes ?? 0),
     transfers: BigInt(total?.transfers ?? 0),
@@ -281,54 +329,81 @@ interface EventRow {
  * From the stored events, for cuts no counter table holds. Each event is apportioned to hours as
  * when it was recorded, so an answer from here agrees with one from the counters.
  */
+/** Events read per statement: a cut over millions of them never holds more than this many. */
+const EVENT_CHUNK = 10_000;
+
 async function eventsReport(prisma: PrismaClient, request: ReportRequest): Promise<TrafficReport> {
   const { query, groupBy, granularity, scope } = request;
   const firstBucket = bucketStart(query.from);
-  const events: EventRow[] = await prisma.transferEvent.findMany({
-    where: {
-      startedAt: { lt: query.to },
-      endedAt: { gte: firstBucket },
-      ...(query.contentOwnerId !== null ? { contentOwnerId: query.contentOwnerId } : {}),
-      ...(query.contentId !== null ? { contentId: query.contentId } : {}),
-      ...(query.type !== null ? { type: query.type } : {}),
-      ...(query.sourceNetworkId !== null ? { sourceNetworkId: query.sourceNetworkId } : {}),
-      ...(query.destinationNetworkId !== null ? { destinationNetworkId: query.destinationNetworkId } : {}),
-      ...(query.senderClientId !== null ? { sourceClientId: query.senderClientId } : {}),
-      ...(query.receiverClientId !== null ? { destinationClientId: query.receiverClientId } : {}),
-      ...(query.onNet !== null ? { onNet: query.onNet } : {}),
-      AND: [
-        query.componentId !== null ? { path: { has: query.componentId } } : {},
-        query.linkSet !== null ? { path: { hasSome: query.linkSet.componentIds } } : {},
-        scope !== null ? { OR: [{ sourceNetworkId: scope }, { destinationNetworkId: scope }, { reporterId: scope }] } : {},
-      ],
-    },
-    select: { bytes: true, startedAt: true, endedAt: true, contentId: true, contentOwnerId: true, sourceNetworkId: true, destinationNetworkId: true, destinationCountry: true, type: true, path: true },
-  });
+  const where: Prisma.TransferEventWhereInput = {
+    startedAt: { lt: query.to },
+    endedAt: { gte: firstBucket },
+    ...(query.contentOwnerId !== null ? { contentOwnerId: query.contentOwnerId } : {}),
+    ...(query.contentId !== null ? { contentId: query.contentId } : {}),
+    ...(query.type !== null ? { type: query.type } : {}),
+    ...(query.sourceNetworkId !== null ? { sourceNetworkId: query.sourceNetworkId } : {}),
+    ...(query.destinationNetworkId !== null ? { destinationNetworkId: query.destinationNetworkId } : {}),
+    ...(query.senderClientId !== null ? { sourceClientId: query.senderClientId } : {}),
+    ...(query.receiverClientId !== null ? { destinationClientId: query.receiverClientId } : {}),
+    ...(query.onNet !== null ? { onNet: query.onNet } : {}),
+    AND: [
+      query.componentId !== null ? { path: { has: query.componentId } } : {},
+      query.linkSet !== null ? { path: { hasSome: query.linkSet.componentIds } } : {},
+      scope !== null ? { OR: [{ sourceNetworkId: scope }, { destinationNetworkId: scope }, { reporterId: scope }] } : {},
+    ],
+  };
+  const accumulator = new EventAccumulator(request);
+  const owners = query.crossing || groupBy.includes('COMPONENT') ? new Map<string, string | null>() : null;
+  // In (startedAt, id) order, a chunk at a time, each after the last one's key.
+  let last: { startedAt: Date; id: string } | null = null;
+  for (;;) {
+    const events: (EventRow & { id: string })[] = await prisma.transferEvent.findMany({
+      where: last === null ? where : { AND: [where, { OR: [{ startedAt: { gt: last.startedAt } }, { startedAt: last.startedAt, id: { gt: last.id } }] }] },
+      orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+      take: EVENT_CHUNK,
+      select: { id: true, bytes: true, startedAt: true, endedAt: true, contentId: true, contentOwnerId: true, sourceNetworkId: true, destinationNetworkId: true, destinationCountry: true, type: true, path: true },
+    });
+    if (owners) await loadComponentOwners(prisma, events, owners);
+    for (const event of events) accumulator.add(event, owners);
+    if (events.length < EVENT_CHUNK) break;
+    last = events.at(-1)!;
+  }
+  return accumulator.report();
+}
 
-  const ownersOf = query.crossing || groupBy.includes('COMPONENT') ? await componentOwners(prisma, events) : null;
-  const fromMs = query.from.getTime();
-  const toMs = query.to.getTime();
-  const periodOf = periodFunction(granularity, query.timeZone);
-  const rows = new Map<string, TrafficRow & { contents: Set<string> }>();
-  const total = { bytes: 0n, transfers: 0n, contents: new Set<string>() };
+/** Sums events as the counters would have: apportioned to hours, each counted in its first. */
+class EventAccumulator {
+  private readonly rows = new Map<string, TrafficRow & { contents: Set<string> }>();
+  private readonly total = { bytes: 0n, transfers: 0n, contents: new Set<string>() };
+  private readonly fromMs: number;
+  private readonly toMs: number;
+  private readonly periodOf: (at: Date) => Date | null;
 
-  for (const event of events) {
-    if (query.crossing && ownersOf) {
-      const crossings = crossingsOf(event.path.map((id) => ({ ownerId: ownersOf.get(id) ?? null })));
-      if (!crossings.some((c) => c.from === query.crossing!.fromId && c.to === query.crossing!.toId)) continue;
+  constructor(private readonly request: ReportRequest) {
+    this.fromMs = request.query.from.getTime();
+    this.toMs = request.query.to.getTime();
+    this.periodOf = periodFunction(request.granularity, request.query.timeZone);
+  }
+
+  add(event: EventRow, owners: ReadonlyMap<string, string | null> | null): void {
+    const { query, groupBy } = this.request;
+    const { rows, total } = this;
+    if (query.crossing && owners) {
+      const crossings = crossingsOf(event.path.map((id) => ({ ownerId: owners.get(id) ?? null })));
+      if (!crossings.some((c) => c.from === query.crossing!.fromId && c.to === query.crossing!.toId)) return;
     }
     const shares: BucketBytes[] = query.hours
       ? apportionWithinWindows(event.bytes, event.startedAt, event.endedAt, query.hours, query.timeZone)
       : apportion(event.bytes, event.startedAt, event.endedAt);
-    if (shares.length === 0) continue;
+    if (shares.length === 0) return;
     // The transfer counts in its first bucket (with bytes in the window, for a window).
     const countedIn = query.hours ? shares[0]!.bucketStart : bucketStart(event.startedAt);
-    const inRange = (at: Date) => at.getTime() >= fromMs && at.getTime() < toMs;
+    const inRange = (at: Date) => at.getTime() >= this.fromMs && at.getTime() < this.toMs;
     const components = groupBy.includes('COMPONENT') ? [...new Set(event.path)] : [''];
     for (const component of components) {
       const keys = groupBy.map((dimension) => dimensionValue(dimension, event, component));
       const add = (at: Date, bytes: bigint, transfers: bigint) => {
-        const period = periodOf(at);
+        const period = this.periodOf(at);
         const id = `${period?.getTime() ?? ''}|${keys.join('|')}`;
         let row = rows.get(id);
         if (!row) rows.set(id, (row = { period, keys, bytes: 0n, transfers: 0n, files: 0, contents: new Set() }));
@@ -344,13 +419,16 @@ async function eventsReport(prisma: PrismaClient, request: ReportRequest): Promi
     if (shares.some((share) => inRange(share.bucketStart)) || inRange(countedIn)) total.contents.add(event.contentId);
   }
 
-  const grouped = groupBy.length > 0 || granularity !== null;
-  const list = grouped
-    ? [...rows.values()]
-        .map(({ contents, ...row }) => ({ ...row, files: contents.size }))
-        .sort((a, b) => (a.period?.getTime() ?? 0) - (b.period?.getTime() ?? 0) || a.keys.join('|').localeCompare(b.keys.join('|')))
-    : [];
-  return { bytes: total.bytes, transfers: total.transfers, files: total.contents.size, rows: list, source: 'EVENTS', complete: true };
+  report(): TrafficReport {
+    const { groupBy, granularity } = this.request;
+    const grouped = groupBy.length > 0 || granularity !== null;
+    const list = grouped
+      ? [...this.rows.values()]
+          .map(({ contents, ...row }) => ({ ...row, files: contents.size }))
+          .sort((a, b) => (a.period?.getTime() ?? 0) - (b.period?.getTime() ?? 0) || a.keys.join('|').localeCompare(b.keys.join('|')))
+      : [];
+    return { bytes: this.total.bytes, transfers: this.total.transfers, files: this.total.contents.size, rows: list, source: 'EVENTS', complete: true };
+  }
 }
 
 function dimensionValue(dimension: Dimension, event: EventRow, component: string): string {
@@ -372,11 +450,13 @@ function dimensionValue(dimension: Dimension, event: EventRow, component: string
   }
 }
 
-async function componentOwners(prisma: PrismaClient, events: readonly EventRow[]): Promise<Map<string, string | null>> {
-  const ids = [...new Set(events.flatMap((event) => event.path))];
-  if (ids.length === 0) return new Map();
+/** Adds the owners of the components on these events' paths that `owners` lacks. */
+async function loadComponentOwners(prisma: PrismaClient, events: readonly EventRow[], owners: Map<string, string | null>): Promise<void> {
+  const ids = [...new Set(events.flatMap((event) => event.path))].filter((id) => !owners.has(id));
+  if (ids.length === 0) return;
   const rows = await prisma.networkComponent.findMany({ where: { id: { in: ids } }, select: { id: true, ownerId: true } });
-  return new Map(rows.map((row) => [row.id, row.ownerId]));
+  for (const id of ids) owners.set(id, null);
+  for (const row of rows) owners.set(row.id, row.ownerId);
 }
 
 /** The start of the local period holding an hour bucket, as an instant; null without granularity. */

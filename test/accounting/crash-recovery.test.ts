@@ -37,7 +37,7 @@ beforeAll(async () => {
     if (destination === CLIENTS[0]) truth.receivedBy102++;
     lines.push(JSON.stringify({ id: `crash-${i}`, source, destination, bytes: String(bytes), startedAt: new Date(startedAt).toISOString(), endedAt: new Date(startedAt + 90_000 + (i % 7) * 600_000).toISOString(), content, type: i % 4 === 0 ? 'PEER_UPLOAD' : 'CDN_DOWNLOAD' }));
   }
-  file = join(home.env.PATHLEDGER_DATA_DIR!, '..', 'transfers.ndjson');
+  file = join(home.folder, 'transfers.ndjson');
   await writeFile(file, lines.join('\n') + '\n');
 });
 

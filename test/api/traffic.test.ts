@@ -7,6 +7,7 @@
 //   T4  node 142 → client 102 (SP1)    RobinHood  8,000 B  21:00–21:20 Berlin   delivered to SP1
 //   T5  node 142 → client 102 (SP1)    Hamlet     3,000 B  21:30–21:40 Berlin   delivered to SP1
 //   T6  client 106 (SP2) → 104 (SP1)   RobinHood    500 B  22:00–22:01 Berlin   SP2→SP1
+//   T7  node 142 → client 104 (SP1)    RobinHood  7,000 B  the evening before, 21:00–21:10 Berlin
 //
 //   702 SP1→SP2 between 18:00 and 24:00 Berlin: T1 + T3 = 5,000
 //   704 MovieStudio's SP1→SP2: T1 + T2 = 3,000
@@ -46,11 +47,12 @@ beforeAll(async () => {
           transfer('T4', '23.72.14.2', '79.214.61.102', 'RobinHood', 'moviestudio', 8000, '21:00', 20),
           transfer('T5', '23.72.14.2', '79.214.61.102', 'Hamlet', 'moviestudio', 3000, '21:30', 10),
           transfer('T6', '90.12.77.106', '84.173.22.104', 'RobinHood', 'moviestudio', 500, '22:00', 1),
+          { ...transfer('T7', '23.72.14.2', '84.173.22.104', 'RobinHood', 'moviestudio', 7000, '21:00', 10), startedAt: '2026-11-09T21:00:00+01:00', endedAt: '2026-11-09T21:10:00+01:00' },
         ],
       },
     },
   );
-  expect(result.data.recordTransfers).toEqual({ accepted: 6, rejected: [] });
+  expect(result.data.recordTransfers).toEqual({ accepted: 7, rejected: [] });
 });
 afterAll(() => api?.close());
 
@@ -157,6 +159,26 @@ describe('traffic', () => {
       expect([fromCounters.source, fromEvents.source]).toEqual(['COUNTERS', 'EVENTS']);
       expect(fromCounters).toEqual({ ...fromEvents, source: 'COUNTERS' });
     }
+  });
+
+  it('reads whole UTC days from the daily counters and the hours at both ends, as the hourly ones say', async () => {
+    // Nov 9 12:00Z – Nov 12 06:00Z: T7 in the first edge's hours, T4–T6 in the days between.
+    const range = { from: '2026-11-09T12:00:00Z', to: '2026-11-12T06:00:00Z' };
+    const filter = { ...range, destinationNetwork: 'sp1' };
+    const daily = await traffic(filter, { groupBy: ['CONTENT'], granularity: 'DAY' });
+    // SP1's own key is not served by the network counters (they cannot scope), so the cube's
+    // hourly rows answer it; all of SP1's received traffic touches SP1.
+    const hourly = await traffic(filter, { groupBy: ['CONTENT'], granularity: 'DAY', key: await api.keyFor('PARTNER', 'sp1') });
+    expect(daily).toMatchObject({ bytes: '18500', transfers: '4', files: 2, source: 'COUNTERS' });
+    expect(daily).toEqual(hourly);
+    expect(daily.rows.map((row: { period: string; bytes: string }) => [row.period.slice(0, 10), row.bytes])).toEqual([
+      ['2026-11-09', '7000'],
+      ['2026-11-10', '8500'],
+      ['2026-11-10', '3000'],
+    ]);
+    // The balance reads the crossing counters the same way.
+    const balance = await api.admin(`{ trafficBalance(a: "sp1", b: "sp2", from: "${range.from}", to: "${range.to}") { aToB bToA net } }`);
+    expect(balance.data.trafficBalance).toEqual({ aToB: '7000', bToA: '500', net: '6500' });
   });
 
   it('shows a PARTNER key only the traffic sent from or received in its network', async () => {

@@ -3,7 +3,7 @@
 // DATABASE_URL names. For what only a real process shows: being killed, its memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,18 +11,38 @@ import { quoteIdentifier, runOnOwnConnection, withDatabase } from '../../src/db/
 import { cachedAsnDatabase } from './asn-cache.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/pathledger.js', import.meta.url));
+const CACHE = fileURLToPath(new URL('../../node_modules/.cache/pathledger', import.meta.url));
 
 /** Where a server process keeps its data, kept across its restarts. */
 export interface ServerHome {
   env: NodeJS.ProcessEnv;
-  remove(): Promise<void>;
+  /** A folder of its own (the PGlite data folder is `data` inside it). */
+  folder: string;
+  /** Removes the folder and the database; one kept under a name only with `kept`. */
+  remove(options?: { kept?: boolean }): Promise<void>;
 }
 
-export async function createServerHome(extraEnv: NodeJS.ProcessEnv = {}): Promise<ServerHome> {
-  const folder = await mkdtemp(join(tmpdir(), 'pathledger-server-'));
+export interface ServerHomeOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Keep the data under this name across runs (benches: a loaded database is reused): the folder
+   * `node_modules/.cache/pathledger/<name>` and the database `pathledger_<name>`. `remove` then
+   * leaves them.
+   */
+  keepAs?: string;
+}
+
+export async function createServerHome(options: ServerHomeOptions = {}): Promise<ServerHome> {
+  const { keepAs } = options;
+  const folder = keepAs ? join(CACHE, keepAs) : await mkdtemp(join(tmpdir(), 'pathledger-server-'));
+  if (keepAs) await mkdir(folder, { recursive: true });
   const serverUrl = process.env.DATABASE_URL;
-  const database = serverUrl ? `pathledger_test_${randomBytes(6).toString('hex')}` : null;
-  if (serverUrl && database) await runOnOwnConnection(serverUrl, `CREATE DATABASE ${quoteIdentifier(database)}`);
+  const database = serverUrl ? (keepAs ? `pathledger_${keepAs}` : `pathledger_test_${randomBytes(6).toString('hex')}`) : null;
+  if (serverUrl && database) {
+    const create = runOnOwnConnection(serverUrl, `CREATE DATABASE ${quoteIdentifier(database)}`);
+    // A kept database may be there from an earlier run.
+    await (keepAs ? create.catch((error: unknown) => { if (!/already exists/.test(String(error))) throw error; }) : create);
+  }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -34,11 +54,13 @@ export async function createServerHome(extraEnv: NodeJS.ProcessEnv = {}): Promis
     PATHLEDGER_ASN_DB: await cachedAsnDatabase(),
     PATHLEDGER_DATA_DIR: join(folder, 'data'),
     ...(serverUrl && database ? { DATABASE_URL: withDatabase(serverUrl, database) } : {}),
-    ...extraEnv,
+    ...options.env,
   };
   return {
     env,
-    async remove() {
+    folder,
+    async remove({ kept = false } = {}) {
+      if (keepAs && !kept) return;
       await rm(folder, { recursive: true, force: true });
       if (serverUrl && database) await runOnOwnConnection(serverUrl, `DROP DATABASE IF EXISTS ${quoteIdentifier(database)} WITH (FORCE)`);
     },
@@ -57,7 +79,8 @@ export interface ServerProcess {
 
 /** Starts `pathledger serve` and resolves once it listens. */
 export function startServerProcess(home: ServerHome, timeoutMs = 120_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Run as the installed command is, through its #! line (which sets the heap limit).
+  const child = spawn(BIN, ['serve'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   return new Promise((resolve, reject) => {
     let output = '';
