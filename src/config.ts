@@ -56,6 +56,16 @@ export interface Config {
     /** Days raw transfer events are kept; counters are kept for good. 0 keeps events for good too. */
     rawRetentionDays: number;
   };
+  reports: {
+    /** How long after a billing period ends its invoices may be issued: late transfers still land. */
+    settlementGraceHours: number;
+    /** Attempts at delivering one alert's webhook before it is given up as FAILED. */
+    webhookMaxAttempts: number;
+    /** The wait before the second attempt; each later wait doubles it. */
+    webhookRetryBaseMs: number;
+    /** How often scheduled jobs are looked for, and alerts and policies evaluated on schedule; 0 = never (tests). */
+    schedulerIntervalMs: number;
+  };
   /** For the `pathledger` commands that call a running server (`import`), not for the server. */
   cli: {
     /** The API key they send unless given `--key`. */
@@ -95,6 +105,10 @@ export const SETTINGS = {
   PATHLEDGER_GEO_DB: '',
   PATHLEDGER_IPDB_RELOAD_MS: '2000',
   PATHLEDGER_RAW_RETENTION_DAYS: '90',
+  PATHLEDGER_SETTLEMENT_GRACE_HOURS: '24',
+  PATHLEDGER_WEBHOOK_MAX_ATTEMPTS: '8',
+  PATHLEDGER_WEBHOOK_RETRY_BASE_MS: '1000',
+  PATHLEDGER_SCHEDULER_INTERVAL_MS: '15000',
   // Empty: `pathledger import` needs --key.
   PATHLEDGER_API_KEY: '',
 } as const;
@@ -150,6 +164,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     accounting: {
       rawRetentionDays: integer('PATHLEDGER_RAW_RETENTION_DAYS', 0, 36_600, 'a whole number of days from 0 (keep for good) to 36600'),
+    },
+    reports: {
+      settlementGraceHours: integer('PATHLEDGER_SETTLEMENT_GRACE_HOURS', 0, 24 * 366, 'a whole number of hours from 0 to 8784'),
+      webhookMaxAttempts: integer('PATHLEDGER_WEBHOOK_MAX_ATTEMPTS', 1, 50, 'a whole number of attempts from 1 to 50'),
+      webhookRetryBaseMs: integer('PATHLEDGER_WEBHOOK_RETRY_BASE_MS', 10, 3_600_000, 'milliseconds from 10 to 3600000'),
+      schedulerIntervalMs: integer('PATHLEDGER_SCHEDULER_INTERVAL_MS', 0, 3_600_000, 'milliseconds from 0 (off) to 3600000'),
     },
     cli: { apiKey: read('PATHLEDGER_API_KEY') || undefined },
   };

@@ -23,6 +23,8 @@ export interface CounterJournalOptions {
   /** Journal entries (batches) folded per transaction. */
   entriesPerFold?: number;
   logger?: Logger;
+  /** Called after a fold added entries to the counters (alerts and policies look again). */
+  afterFold?: () => void;
 }
 
 const FOLDS = COUNTER_TABLES.flatMap(foldStatements);
@@ -102,7 +104,10 @@ export class CounterJournal {
     for (;;) {
       const count = await this.foldOnce(wait, upTo);
       folded += count;
-      if (count < this.entriesPerFold) return folded;
+      if (count < this.entriesPerFold) {
+        if (folded > 0) this.options.afterFold?.();
+        return folded;
+      }
     }
   }
 

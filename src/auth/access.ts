@@ -18,6 +18,11 @@ export type WritableRecord =
   | 'Content'
   | 'AccountingObject'
   | 'Contract'
+  | 'Invoice'
+  | 'AlertRule'
+  | 'CapacityPolicy'
+  | 'SavedReport'
+  | 'ScheduledJob'
   | 'ApiKey';
 
 // PARTNER keys maintain their own network's registry; contract managers define what is
@@ -33,6 +38,13 @@ const WRITERS: Record<WritableRecord, readonly ApiKeyRole[]> = {
   Content: ['ADMIN', 'CONTRACT_MANAGER'],
   AccountingObject: ['ADMIN', 'CONTRACT_MANAGER'],
   Contract: ['ADMIN', 'CONTRACT_MANAGER'],
+  // Settling, issuing and voiding; parties read theirs.
+  Invoice: ['ADMIN', 'CONTRACT_MANAGER'],
+  // An ISP or a content owner watches its own traffic and limits its own network.
+  AlertRule: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+  CapacityPolicy: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+  SavedReport: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+  ScheduledJob: ['ADMIN', 'CONTRACT_MANAGER'],
   ApiKey: ['ADMIN'],
 };
 

@@ -23,6 +23,15 @@ export interface Visibility {
   transferEvent?: Prisma.TransferEventWhereInput;
   /** FIG. 5 records are their component owner's. */
   componentRecord?: Prisma.ComponentRecordWhereInput;
+  /** Invoices are their payer's and payee's. */
+  invoice?: Prisma.InvoiceWhereInput;
+  alertRule?: Prisma.AlertRuleWhereInput;
+  alert?: Prisma.AlertWhereInput;
+  /** Policies are their owner's, and the network's they limit. */
+  capacityPolicy?: Prisma.CapacityPolicyWhereInput;
+  savedReport?: Prisma.SavedReportWhereInput;
+  /** The schedule is the operators': global keys only. */
+  scheduledJob?: Prisma.ScheduledJobWhereInput;
   apiKey?: Prisma.ApiKeyWhereInput;
 }
 
@@ -39,6 +48,12 @@ export const NOTHING_PRIVATE: Visibility = {
   contract: NONE,
   transferEvent: NONE,
   componentRecord: NONE,
+  invoice: NONE,
+  alertRule: NONE,
+  alert: NONE,
+  capacityPolicy: NONE,
+  savedReport: NONE,
+  scheduledJob: NONE,
   apiKey: NONE,
 };
 
@@ -71,6 +86,12 @@ export function visibilityFor(principal: Principal | null): Visibility {
     contract,
     transferEvent: { OR: [{ reporterId: org }, { sourceNetworkId: org }, { destinationNetworkId: org }] },
     componentRecord: { ownerId: org },
+    invoice: { OR: [{ payerId: org }, { payeeId: org }] },
+    alertRule: { ownerId: org },
+    alert: { rule: { ownerId: org } },
+    capacityPolicy: { OR: [{ ownerId: org }, { networkId: org }] },
+    savedReport: { ownerId: org },
+    scheduledJob: NONE,
     apiKey: { id: principal.keyId },
   };
 }

@@ -15,6 +15,12 @@ export const NODE_TYPES = [
   'Contract',
   'TransferEvent',
   'ComponentRecord',
+  'Invoice',
+  'AlertRule',
+  'Alert',
+  'CapacityPolicy',
+  'SavedReport',
+  'ScheduledJob',
   'ApiKey',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];

@@ -4,7 +4,13 @@
 import DataLoader from 'dataloader';
 import type {
   AccountingObject,
+  Alert,
+  AlertRule,
+  CapacityPolicy,
   ComponentRecord,
+  Invoice,
+  SavedReport,
+  ScheduledJob,
   AddressPrefix,
   ApiKey,
   AutonomousSystem,
@@ -221,6 +227,12 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     linkAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.link.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
+    invoice: byId<Invoice>((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, AND: [v.invoice ?? {}] } })),
+    alertRule: byId<AlertRule>((ids) => prisma.alertRule.findMany({ where: { id: { in: ids }, AND: [v.alertRule ?? {}] } })),
+    alert: byId<Alert>((ids) => prisma.alert.findMany({ where: { id: { in: ids }, AND: [v.alert ?? {}] } })),
+    capacityPolicy: byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
+    savedReport: byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
+    scheduledJob: byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
     componentRecord: byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
     componentRecords: pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
       // Each component's page by its own index range (a LATERAL join), in one statement; then

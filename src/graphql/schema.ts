@@ -4,9 +4,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSchema, type GraphQLSchema, type GraphQLFieldResolver, isObjectType, isAbstractType } from 'graphql';
 import type { Resolvers } from '../generated/graphql.ts';
+import { alertMutations, alertQueries, alertTypes } from './resolvers/alerts.ts';
+import { invoiceMutations, invoiceQueries, invoiceTypes } from './resolvers/invoices.ts';
 import { Mutation } from './resolvers/mutations.ts';
 import { pathQuery, pathTypes } from './resolvers/path.ts';
+import { policyMutations, policyQueries, policyTypes } from './resolvers/policies.ts';
 import { Query } from './resolvers/query.ts';
+import { reportMutations, reportQueries, reportTypes } from './resolvers/reports.ts';
 import { trafficQueries, trafficTypes } from './resolvers/traffic.ts';
 import { transferMutations } from './resolvers/transfers.ts';
 import { types } from './resolvers/types.ts';
@@ -14,12 +18,27 @@ import { BigIntScalar, DateTime, Decimal, IPAddress } from './scalars.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 
+/** Resolver maps by domain, merged type by type (two domains may add fields to one type). */
+function merged(...parts: Resolvers[]): Resolvers {
+  const result: Record<string, Record<string, unknown>> = {};
+  for (const part of parts) {
+    for (const [type, fields] of Object.entries(part)) result[type] = { ...result[type], ...(fields as Record<string, unknown>) };
+  }
+  return result as Resolvers;
+}
+
 export const resolvers: Resolvers = {
-  ...types,
-  ...pathTypes,
-  ...trafficTypes,
-  Query: { ...Query, ...pathQuery, ...trafficQueries },
-  Mutation: { ...Mutation, ...transferMutations },
+  ...merged(
+    types,
+    pathTypes,
+    trafficTypes,
+    invoiceTypes,
+    alertTypes,
+    policyTypes,
+    reportTypes,
+    { Query: { ...Query, ...pathQuery, ...trafficQueries, ...invoiceQueries, ...alertQueries, ...policyQueries, ...reportQueries } },
+    { Mutation: { ...Mutation, ...transferMutations, ...invoiceMutations, ...alertMutations, ...policyMutations, ...reportMutations } },
+  ),
   DateTime,
   BigInt: BigIntScalar,
   Decimal,

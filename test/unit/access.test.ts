@@ -51,6 +51,11 @@ describe('Access', () => {
       Content: ['ADMIN', 'CONTRACT_MANAGER'],
       AccountingObject: ['ADMIN', 'CONTRACT_MANAGER'],
       Contract: ['ADMIN', 'CONTRACT_MANAGER'],
+      Invoice: ['ADMIN', 'CONTRACT_MANAGER'],
+      AlertRule: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+      CapacityPolicy: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+      SavedReport: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
+      ScheduledJob: ['ADMIN', 'CONTRACT_MANAGER'],
       ApiKey: ['ADMIN'],
     };
     const roles: ApiKeyRole[] = ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER', 'AGENT', 'VIEWER'];

@@ -28,6 +28,12 @@ export async function loadNode(ctx: GraphQLContext, globalId: string): Promise<N
     Contract: loaders.contract,
     TransferEvent: loaders.transferEvent,
     ComponentRecord: loaders.componentRecord,
+    Invoice: loaders.invoice,
+    AlertRule: loaders.alertRule,
+    Alert: loaders.alert,
+    CapacityPolicy: loaders.capacityPolicy,
+    SavedReport: loaders.savedReport,
+    ScheduledJob: loaders.scheduledJob,
     ApiKey: loaders.apiKey,
   };
   const row = await loaderOf[decoded.type].load(decoded.id);
