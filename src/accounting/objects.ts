@@ -84,6 +84,9 @@ export async function updateAccountingObject(
 
 export async function deleteAccountingObject(prisma: PrismaClient, id: string): Promise<void> {
   found(await prisma.accountingObject.findUnique({ where: { id }, select: { id: true } }), ID, 'accounting object');
+  // Alert rules name it without a foreign key; one left behind would watch nothing.
+  const rules = await prisma.alertRule.findMany({ where: { accountingObjectId: id }, select: { name: true }, take: 3 });
+  if (rules.length > 0) throw new InputError(ID, `still watched by ${rules.map((rule) => `alert rule "${rule.name}"`).join(', ')}; delete those first.`, 'IN_USE');
   await withConstraints(
     { inUse: { field: ID, message: 'contracts still price this accounting object; remove it from them first.' } },
     () => prisma.accountingObject.delete({ where: { id } }),

@@ -7,10 +7,12 @@ import { importCommand } from './commands/import.ts';
 import { ipdbCommand } from './commands/ipdb.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
+import { reportCommand } from './commands/report.ts';
 import { serveCommand } from './commands/serve.ts';
+import { settleCommand } from './commands/settle.ts';
 import { CommandError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, processIO, type CliIO, type Command, type CommandContext } from './support.ts';
 
-const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keysCommand, demoCommand, ipdbCommand, importCommand];
+const COMMANDS: readonly Command[] = [serveCommand, migrateCommand, keysCommand, demoCommand, ipdbCommand, importCommand, reportCommand, settleCommand];
 
 export const usage = `Usage: pathledger <command> [options]
 

@@ -34,11 +34,13 @@
 import { Decimal } from 'decimal.js';
 import { InputError } from '../domain/input-error.ts';
 import type { FieldPath } from '../domain/validate.ts';
+import type { InvoiceLineKind } from '../generated/prisma/enums.ts';
 
 // decimal.js rounds every result to `precision` significant digits (20 by default, too few for
 // 10^18 bytes at a 10-place rate). Validated rates and fees have at most 25 digits and byte counts
 // are 64-bit (20 digits), so with 1000 digits every product and sum here is exact.
-const Exact = Decimal.clone({ precision: 1_000, rounding: Decimal.ROUND_HALF_EVEN });
+// Sums of money elsewhere (invoice totals, adjustments) use it for the same reason.
+export const Exact = Decimal.clone({ precision: 1_000, rounding: Decimal.ROUND_HALF_EVEN });
 
 export interface Tier {
   /** The highest usage the tier holds, inclusive; null for no limit (the last tier only). */
@@ -80,12 +82,22 @@ export interface NettingTerms {
   ratePerGb: Decimal;
 }
 
-export type PriceTerms = FlatWithOverageTerms | GraduatedTerms | VolumeTerms | PerComponentTerms | MinimumCommitmentTerms | NettingTerms;
+/** What the contract's uplink grant let the ISP's subscribers upload, at the grant's rate (made with the grant). */
+export interface UplinkTerms {
+  kind: 'UPLINK';
+  ratePerGb: Decimal;
+}
+
+export type PriceTerms = FlatWithOverageTerms | GraduatedTerms | VolumeTerms | PerComponentTerms | MinimumCommitmentTerms | NettingTerms | UplinkTerms;
 
 /** The two parties of a netting contract, in the order the terms name them. */
 export type NettingSide = 'A' | 'B';
 
+/** What a priced line is; adjustments are made by settlement, not by terms. */
+export type PricedLineKind = Exclude<InvoiceLineKind, 'ADJUSTMENT'>;
+
 export interface InvoiceLine {
+  kind: PricedLineKind;
   description: string;
   /** GB, or 1 for a fee. */
   quantity: Decimal;
@@ -138,11 +150,12 @@ const PRICE_LIMIT = new Exact('1e15');
 
 function checkPrice(field: FieldPath, value: Decimal): void {
   if (!value.isFinite()) throw new InputError(field, `must be a number, got ${value.toString()}.`);
-  if (value.lessThan(0)) throw new InputError(field, `must not be negative, got ${value.toString()}.`);
+  // toFixed: a caller who sent "0.00000000001" should not read it back as "1e-11".
+  if (value.lessThan(0)) throw new InputError(field, `must not be negative, got ${value.toFixed()}.`);
   if (value.decimalPlaces() > MAX_DECIMAL_PLACES) {
-    throw new InputError(field, `must have at most ${MAX_DECIMAL_PLACES} decimal places, got ${value.toString()}.`);
+    throw new InputError(field, `must have at most ${MAX_DECIMAL_PLACES} decimal places, got ${value.toFixed()}.`);
   }
-  if (PRICE_LIMIT.lessThanOrEqualTo(value)) throw new InputError(field, `must be less than 10^15, got ${value.toString()}.`);
+  if (PRICE_LIMIT.lessThanOrEqualTo(value)) throw new InputError(field, `must be less than 10^15, got ${value.toFixed()}.`);
 }
 
 function checkTiers(field: FieldPath, tiers: readonly Tier[]): void {
@@ -184,6 +197,7 @@ export function checkPriceTerms<Terms extends PriceTerms>(field: FieldPath, term
       return terms;
     case 'PER_COMPONENT':
     case 'NETTING':
+    case 'UPLINK':
       checkPrice([...field, 'ratePerGb'], terms.ratePerGb);
       return terms;
     case 'MINIMUM_COMMITMENT':
@@ -240,7 +254,7 @@ export function bytesToGb(bytes: bigint): Decimal {
 const gbText = (bytes: bigint) => `${bytesToGb(bytes).toFixed()} GB`;
 
 /** Adds up the lines' rounded amounts. */
-export function invoiceTotal(lines: readonly InvoiceLine[]): Decimal {
+export function invoiceTotal(lines: readonly Pick<InvoiceLine, 'amount'>[]): Decimal {
   return lines.reduce((total, line) => total.plus(line.amount), new Exact(0));
 }
 
@@ -248,20 +262,20 @@ function checkBytes(name: string, bytes: bigint): void {
   if (bytes < 0n) throw new RangeError(`${name} must not be negative, got ${bytes}.`);
 }
 
-function line(currency: string, description: string, quantity: Decimal, unitPrice: Decimal): InvoiceLine {
-  return { description, quantity, unitPrice, amount: roundToMinorUnit(new Exact(quantity).times(unitPrice), currency) };
+function line(currency: string, kind: PricedLineKind, description: string, quantity: Decimal, unitPrice: Decimal): InvoiceLine {
+  return { kind, description, quantity, unitPrice, amount: roundToMinorUnit(new Exact(quantity).times(unitPrice), currency) };
 }
 
 const ONE = new Exact(1);
-const fee = (currency: string, description: string, amount: Decimal) => line(currency, description, ONE, amount);
+const fee = (currency: string, kind: PricedLineKind, description: string, amount: Decimal) => line(currency, kind, description, ONE, amount);
 
 // ---------------------------------------------------------------------------------------------
 // Each kind of terms; the exported functions check their terms, the inner ones trust them.
 
 function flatWithOverage(terms: FlatWithOverageTerms, bytes: bigint, currency: string): InvoiceLine[] {
-  const lines = [fee(currency, 'Flat fee', terms.flatFee)];
+  const lines = [fee(currency, 'FLAT_FEE', 'Flat fee', terms.flatFee)];
   if (bytes > terms.includedBytes) {
-    lines.push(line(currency, `Usage above ${gbText(terms.includedBytes)}`, bytesToGb(bytes - terms.includedBytes), terms.overageRatePerGb));
+    lines.push(line(currency, 'OVERAGE', `Usage above ${gbText(terms.includedBytes)}`, bytesToGb(bytes - terms.includedBytes), terms.overageRatePerGb));
   }
   return lines;
 }
@@ -281,8 +295,8 @@ function graduated(terms: GraduatedTerms, bytes: bigint, currency: string): Invo
     if (index > 0 && bytes <= below) break;
     const top = tier.upToBytes === null || bytes < tier.upToBytes ? bytes : tier.upToBytes;
     const name = tierName(terms.tiers, index);
-    lines.push(line(currency, name, bytesToGb(top - below), tier.ratePerGb));
-    if (tier.flatFee && !tier.flatFee.isZero()) lines.push(fee(currency, `${name} flat fee`, tier.flatFee));
+    lines.push(line(currency, 'USAGE', name, bytesToGb(top - below), tier.ratePerGb));
+    if (tier.flatFee && !tier.flatFee.isZero()) lines.push(fee(currency, 'TIER_FEE', `${name} flat fee`, tier.flatFee));
     if (tier.upToBytes === null) break;
     below = tier.upToBytes;
   }
@@ -294,21 +308,26 @@ function volume(terms: VolumeTerms, bytes: bigint, currency: string): InvoiceLin
   const index = terms.tiers.findIndex((tier) => tier.upToBytes === null || bytes <= tier.upToBytes);
   const tier = terms.tiers[index]!;
   const name = tierName(terms.tiers, index);
-  const lines = [line(currency, `All usage at ${name}`, bytesToGb(bytes), tier.ratePerGb)];
-  if (tier.flatFee && !tier.flatFee.isZero()) lines.push(fee(currency, `${name} flat fee`, tier.flatFee));
+  const lines = [line(currency, 'USAGE', `All usage at ${name}`, bytesToGb(bytes), tier.ratePerGb)];
+  if (tier.flatFee && !tier.flatFee.isZero()) lines.push(fee(currency, 'TIER_FEE', `${name} flat fee`, tier.flatFee));
   return lines;
 }
 
 function perComponent(terms: PerComponentTerms, bytesByNetworkOwner: ReadonlyMap<string, bigint>, currency: string): InvoiceLine[] {
   return [...bytesByNetworkOwner].map(([networkOwner, bytes]) => {
     checkBytes(`bytes carried by ${networkOwner}`, bytes);
-    return { ...line(currency, `Traffic carried by ${networkOwner}`, bytesToGb(bytes), terms.ratePerGb), networkOwner };
+    return { ...line(currency, 'COMPONENT_FEE', `Traffic carried by ${networkOwner}`, bytesToGb(bytes), terms.ratePerGb), networkOwner };
   });
 }
 
-function shortfall(terms: MinimumCommitmentTerms, others: readonly InvoiceLine[], currency: string): InvoiceLine[] {
+function uplink(terms: UplinkTerms, bytes: bigint, currency: string): InvoiceLine[] {
+  checkBytes('bytes uploaded', bytes);
+  return bytes === 0n ? [] : [line(currency, 'USAGE', 'Uplink used under the grant', bytesToGb(bytes), terms.ratePerGb)];
+}
+
+function shortfall(terms: MinimumCommitmentTerms, others: readonly Pick<InvoiceLine, 'amount'>[], currency: string): InvoiceLine[] {
   const missing = new Exact(terms.minimum).minus(invoiceTotal(others));
-  const shortfallLine = fee(currency, `Minimum commitment shortfall (minimum ${new Exact(terms.minimum).toFixed()})`, missing);
+  const shortfallLine = fee(currency, 'MINIMUM_SHORTFALL', `Minimum commitment shortfall (minimum ${new Exact(terms.minimum).toFixed()})`, missing);
   // Compared once rounded: a shortfall of less than half a minor unit is no line rather than a 0 one.
   return shortfallLine.amount.greaterThan(0) ? [shortfallLine] : [];
 }
@@ -319,7 +338,7 @@ function netting(terms: NettingTerms, usage: NettingUsage, currency: string): Ne
   const difference = usage.aToB - usage.bToA;
   const payer: NettingSide | null = difference > 0n ? 'A' : difference < 0n ? 'B' : null;
   const description = payer === 'A' ? 'Net traffic from A to B' : payer === 'B' ? 'Net traffic from B to A' : 'Net traffic (balanced)';
-  const nettingLine = line(currency, description, bytesToGb(difference < 0n ? -difference : difference), terms.ratePerGb);
+  const nettingLine = line(currency, 'NETTING', description, bytesToGb(difference < 0n ? -difference : difference), terms.ratePerGb);
   return { payer, line: payer === null ? nettingLine : { ...nettingLine, payer } };
 }
 
@@ -345,8 +364,13 @@ export function pricePerComponent(terms: PerComponentTerms, bytesByNetworkOwner:
 }
 
 /** The shortfall line when the other lines of the contract and period add up to less than the minimum; else none. */
-export function minimumCommitmentShortfall(terms: MinimumCommitmentTerms, otherLines: readonly InvoiceLine[], currency: string): InvoiceLine[] {
+export function minimumCommitmentShortfall(terms: MinimumCommitmentTerms, otherLines: readonly Pick<InvoiceLine, 'amount'>[], currency: string): InvoiceLine[] {
   return shortfall(checkPriceTerms(TERMS, terms), otherLines, currency);
+}
+
+/** The line for what was uploaded under an uplink grant; none when nothing was. */
+export function priceUplink(terms: UplinkTerms, bytes: bigint, currency: string): InvoiceLine[] {
+  return uplink(checkPriceTerms(TERMS, terms), bytes, currency);
 }
 
 export function priceNetting(terms: NettingTerms, usage: NettingUsage, currency: string): NettingSettlement {
@@ -383,6 +407,9 @@ export function priceUsage(termsList: readonly PriceTerms[], usage: Usage, curre
         break;
       case 'NETTING':
         lines.push(netting(terms, needed(usage.exchange, terms.kind, 'exchange'), currency).line);
+        break;
+      case 'UPLINK':
+        lines.push(...uplink(terms, needed(usage.bytes, terms.kind, 'bytes'), currency));
         break;
       case 'MINIMUM_COMMITMENT':
         break;
