@@ -163,8 +163,8 @@ async function importTraffic(home: ServerHome, server: ServerProcess, key: strin
       const [s, i] = await Promise.all([memoryOf(server.child.pid!), memoryOf(importer.pid!)]);
       // VmHWM is the peak since the process started; the server's includes its start-up, which
       // the samples during the import do not.
-      if (s) peaks.server = Math.max(peaks.server, s.rss);
-      if (i) peaks.importer = Math.max(peaks.importer, i.peak);
+      if (s && Number.isFinite(s.rss)) peaks.server = Math.max(peaks.server, s.rss);
+      if (i && Number.isFinite(i.peak)) peaks.importer = Math.max(peaks.importer, i.peak);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();

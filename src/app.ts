@@ -20,6 +20,8 @@ import { openIpData, type IpData } from './path/ip-data.ts';
 import { PathService } from './path/service.ts';
 import { CounterJournal } from './accounting/counter-journal.ts';
 import { TransferRecorder } from './accounting/recorder.ts';
+import { Coordinator } from './coordinator/coordinator.ts';
+import { ReportEngine } from './reports/engine.ts';
 
 export interface PathLedger {
   /** Where the API answers, e.g. http://localhost:4000 (the API is at /graphql). */
@@ -120,12 +122,37 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
  * The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics.
  * Closing it also folds what the counter journal still holds.
  */
-export async function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<HttpServer> {
+/** The process's long-lived services, for tests and benches that reach past the API. */
+export interface Services {
+  paths: PathService;
+  counters: CounterJournal;
+  recorder: TransferRecorder;
+  coordinator: Coordinator;
+  engine: ReportEngine;
+}
+
+export interface ServedDatabase extends HttpServer {
+  services: Services;
+}
+
+export async function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<ServedDatabase> {
   // One path service, recorder and counter journal for the process: their in-memory snapshots of
   // the registry and of the accounting objects are shared by every request.
   const paths = new PathService(db.prisma, { addresses: () => ipData.addresses() });
-  const counters = new CounterJournal(db.sql, { logger });
+  // The engine is made below; the journal nudges it after each fold.
+  let engine: ReportEngine | undefined;
+  const counters = new CounterJournal(db.sql, { logger, afterFold: () => engine?.afterFold() });
   const recorder = new TransferRecorder(db, paths, counters);
+  const coordinator = new Coordinator(db, { addresses: () => ipData.addresses(), paths, targetBps: config.coordinator.targetBps, maxPeers: config.coordinator.maxPeers });
+  // Expired availability reports go, so that memory follows the peers online.
+  const sweeper = setInterval(() => coordinator.availability.sweep(), 60_000);
+  sweeper.unref();
+  engine = new ReportEngine({
+    store: { prisma: db.prisma, counters, rawRetentionDays: config.accounting.rawRetentionDays },
+    config: config.reports,
+    logger,
+    onPolicyChange: () => coordinator.invalidate(),
+  });
   // Batches a previous run acknowledged but did not fold (it stopped or crashed) go in now.
   counters.notify();
   const server = await createHttpServer({
@@ -135,14 +162,19 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
     schema: createExecutableSchema(),
     db,
     authenticate: (token) => authenticate(db.prisma, token),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, counters, rawRetentionDays: config.accounting.rawRetentionDays }),
-    plugins: [registryChangesPlugin([paths, recorder])],
+    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, counters, coordinator, settlementGraceHours: config.reports.settlementGraceHours, rawRetentionDays: config.accounting.rawRetentionDays }),
+    plugins: [registryChangesPlugin([paths, recorder, coordinator])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
   });
+  const running = engine;
+  running.start();
   return {
     server: server.server,
+    services: { paths, counters, recorder, coordinator, engine: running },
     close: async () => {
+      clearInterval(sweeper);
       try {
+        await running.stop();
         await server.close();
       } finally {
         await counters.stop();

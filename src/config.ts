@@ -56,6 +56,12 @@ export interface Config {
     /** Days raw transfer events are kept; counters are kept for good. 0 keeps events for good too. */
     rawRetentionDays: number;
   };
+  coordinator: {
+    /** The rate an assignment's sources should reach together, bits per second. */
+    targetBps: number;
+    /** The most peers one assignment names. */
+    maxPeers: number;
+  };
   reports: {
     /** How long after a billing period ends its invoices may be issued: late transfers still land. */
     settlementGraceHours: number;
@@ -63,6 +69,8 @@ export interface Config {
     webhookMaxAttempts: number;
     /** The wait before the second attempt; each later wait doubles it. */
     webhookRetryBaseMs: number;
+    /** Whether webhook receivers may be at private, loopback or link-local addresses. */
+    webhookAllowPrivate: boolean;
     /** How often scheduled jobs are looked for, and alerts and policies evaluated on schedule; 0 = never (tests). */
     schedulerIntervalMs: number;
   };
@@ -105,9 +113,12 @@ export const SETTINGS = {
   PATHLEDGER_GEO_DB: '',
   PATHLEDGER_IPDB_RELOAD_MS: '2000',
   PATHLEDGER_RAW_RETENTION_DAYS: '90',
+  PATHLEDGER_COORDINATOR_TARGET_BPS: '8000000',
+  PATHLEDGER_COORDINATOR_MAX_PEERS: '4',
   PATHLEDGER_SETTLEMENT_GRACE_HOURS: '24',
   PATHLEDGER_WEBHOOK_MAX_ATTEMPTS: '8',
   PATHLEDGER_WEBHOOK_RETRY_BASE_MS: '1000',
+  PATHLEDGER_WEBHOOK_ALLOW_PRIVATE: 'off',
   PATHLEDGER_SCHEDULER_INTERVAL_MS: '15000',
   // Empty: `pathledger import` needs --key.
   PATHLEDGER_API_KEY: '',
@@ -165,10 +176,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accounting: {
       rawRetentionDays: integer('PATHLEDGER_RAW_RETENTION_DAYS', 0, 36_600, 'a whole number of days from 0 (keep for good) to 36600'),
     },
+    coordinator: {
+      targetBps: integer('PATHLEDGER_COORDINATOR_TARGET_BPS', 1, 1_000_000_000_000, 'bits per second from 1 to 10^12'),
+      maxPeers: integer('PATHLEDGER_COORDINATOR_MAX_PEERS', 1, 64, 'a whole number of peers from 1 to 64'),
+    },
     reports: {
       settlementGraceHours: integer('PATHLEDGER_SETTLEMENT_GRACE_HOURS', 0, 24 * 366, 'a whole number of hours from 0 to 8784'),
       webhookMaxAttempts: integer('PATHLEDGER_WEBHOOK_MAX_ATTEMPTS', 1, 50, 'a whole number of attempts from 1 to 50'),
       webhookRetryBaseMs: integer('PATHLEDGER_WEBHOOK_RETRY_BASE_MS', 10, 3_600_000, 'milliseconds from 10 to 3600000'),
+      webhookAllowPrivate: parseSwitch('PATHLEDGER_WEBHOOK_ALLOW_PRIVATE', read('PATHLEDGER_WEBHOOK_ALLOW_PRIVATE')),
       schedulerIntervalMs: integer('PATHLEDGER_SCHEDULER_INTERVAL_MS', 0, 3_600_000, 'milliseconds from 0 (off) to 3600000'),
     },
     cli: { apiKey: read('PATHLEDGER_API_KEY') || undefined },

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
         reloadIntervalMs: 2000,
       },
       accounting: { rawRetentionDays: 90 },
+      coordinator: { targetBps: 8_000_000, maxPeers: 4 },
+      reports: { settlementGraceHours: 24, webhookMaxAttempts: 8, webhookRetryBaseMs: 1000, webhookAllowPrivate: false, schedulerIntervalMs: 15_000 },
       cli: { apiKey: undefined },
     });
   });
@@ -52,6 +54,13 @@ describe('loadConfig', () => {
       PATHLEDGER_GEO_DB: '/srv/GeoLite2-City.mmdb',
       PATHLEDGER_IPDB_RELOAD_MS: '0',
       PATHLEDGER_RAW_RETENTION_DAYS: '30',
+      PATHLEDGER_COORDINATOR_TARGET_BPS: '4000000',
+      PATHLEDGER_COORDINATOR_MAX_PEERS: '2',
+      PATHLEDGER_SETTLEMENT_GRACE_HOURS: '48',
+      PATHLEDGER_WEBHOOK_MAX_ATTEMPTS: '3',
+      PATHLEDGER_WEBHOOK_RETRY_BASE_MS: '500',
+      PATHLEDGER_WEBHOOK_ALLOW_PRIVATE: 'on',
+      PATHLEDGER_SCHEDULER_INTERVAL_MS: '0',
       PATHLEDGER_API_KEY: 'pl_agent_key',
     });
     expect(config).toEqual({
@@ -63,6 +72,8 @@ describe('loadConfig', () => {
       rateLimit: { requestsPerMinute: 0 },
       ipData: { asn: { path: '/srv/GeoLite2-ASN.mmdb', buildIfMissing: false }, geo: { path: '/srv/GeoLite2-City.mmdb' }, reloadIntervalMs: 0 },
       accounting: { rawRetentionDays: 30 },
+      coordinator: { targetBps: 4_000_000, maxPeers: 2 },
+      reports: { settlementGraceHours: 48, webhookMaxAttempts: 3, webhookRetryBaseMs: 500, webhookAllowPrivate: true, schedulerIntervalMs: 0 },
       cli: { apiKey: 'pl_agent_key' },
     });
   });

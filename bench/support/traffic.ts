@@ -40,7 +40,7 @@ export interface TrafficOptions {
 }
 
 /** Ranks 0…n-1 drawn with probability ∝ 1/(rank+1): a Zipf law with exponent 1. */
-function zipf(n: number, next: () => number): () => number {
+export function zipf(n: number, next: () => number): () => number {
   const cumulative: number[] = [];
   let total = 0;
   for (let rank = 0; rank < n; rank++) cumulative.push((total += 1 / (rank + 1)));

@@ -66,7 +66,14 @@ export const CROSSING_TRAFFIC: CounterTable = {
   daily: 'CrossingTrafficDaily',
 };
 
-export const COUNTER_TABLES: readonly CounterTable[] = [COMPONENT_TRAFFIC, CLIENT_TRAFFIC, NETWORK_TRAFFIC, OBJECT_USAGE, OBJECT_CONTENT, TRAFFIC_ROLLUP, CROSSING_TRAFFIC];
+/** Bytes uploaded under each uplink grant: the coordinator's statements and caps. */
+export const GRANT_TRAFFIC: CounterTable = {
+  name: 'GrantTraffic',
+  keys: [['grantId', 'uuid'], ['bucket', 'timestamp(3)']],
+  transfers: true,
+};
+
+export const COUNTER_TABLES: readonly CounterTable[] = [COMPONENT_TRAFFIC, CLIENT_TRAFFIC, NETWORK_TRAFFIC, OBJECT_USAGE, OBJECT_CONTENT, TRAFFIC_ROLLUP, CROSSING_TRAFFIC, GRANT_TRAFFIC];
 
 export interface Delta {
   key: string[];

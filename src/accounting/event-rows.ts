@@ -29,6 +29,8 @@ export interface EventRow {
   onNet: boolean | null;
   sourceCountry: string | null;
   destinationCountry: string | null;
+  assignmentId: string | null;
+  grantId: string | null;
 }
 
 // Random bytes drawn from the system in blocks: one call per id cost more than the rest of
@@ -100,6 +102,8 @@ const COLUMNS: readonly (readonly [column: string, sqlType: string, value: (row:
   ['onNet', 'boolean', (row) => (row.onNet === null ? null : String(row.onNet))],
   ['sourceCountry', 'text', (row) => row.sourceCountry],
   ['destinationCountry', 'text', (row) => row.destinationCountry],
+  ['assignmentId', 'uuid', (row) => row.assignmentId],
+  ['grantId', 'uuid', (row) => row.grantId],
 ];
 
 // Timestamps travel as ISO instants ("…Z"), which a timestamp without zone reads as UTC, the

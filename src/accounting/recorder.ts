@@ -8,6 +8,7 @@
 // Recording is two steps so that a stream can overlap them: `prepare` does the work in this
 // process (checks, contents, paths, counter deltas) and writes nothing but path discoveries;
 // `commit` is the transaction. While one batch commits, the next is prepared.
+import { grantOfSource, loadAssignments, type Assignment } from '../coordinator/assignments.ts';
 import type { Database } from '../db/database.ts';
 import type { SqlRunner } from '../db/raw-sql.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
@@ -18,7 +19,7 @@ import type { Path } from '../path/model.ts';
 import type { PathRequest, PathService } from '../path/service.ts';
 import { apportion, apportionWithinWindows, bucketStart, type BucketBytes } from './apportion.ts';
 import { appendToJournal, type CounterJournal } from './counter-journal.ts';
-import { CLIENT_TRAFFIC, COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, NETWORK_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, KEY_SEPARATOR, UNKNOWN_ID, type CounterTable } from './counters.ts';
+import { CLIENT_TRAFFIC, COMPONENT_TRAFFIC, CounterDeltas, CROSSING_TRAFFIC, GRANT_TRAFFIC, NETWORK_TRAFFIC, OBJECT_CONTENT, OBJECT_USAGE, TRAFFIC_ROLLUP, KEY_SEPARATOR, UNKNOWN_ID, type CounterTable } from './counters.ts';
 import { loadAccountingIndex, type AccountingIndex, type ObjectFilter } from './entity-index.ts';
 import { insertNewEvents, uuidV7, type EventRow } from './event-rows.ts';
 import { isRejection, rejection, validateTransfer, type ContentReference, type Rejection, type TransferSubmission, type ValidTransfer } from './transfers.ts';
@@ -40,6 +41,8 @@ export interface RecorderOptions {
 export interface RecordOptions {
   /** The row id of a content given as `{ id }` (the API's global id), or null when it names none. */
   contentRowId?: (id: string) => string | null;
+  /** The row id of an assignment given by its global id, or null when it names none. */
+  assignmentRowId?: (id: string) => string | null;
   /** The index of the first submission, when a batch is one part of a stream (line numbers). */
   firstIndex?: number;
 }
@@ -55,6 +58,9 @@ interface Resolved {
   transfer: ValidTransfer;
   content: ContentRow;
   path: Path;
+  /** The coordinator's assignment it carries out, and the grant that permitted the uplink. */
+  assignmentId: string | null;
+  grantId: string | null;
 }
 
 /** A batch after `prepare`: what to store, and what it adds if every transfer in it is new. */
@@ -133,12 +139,14 @@ export class TransferRecorder {
       }
       return position;
     });
-    const paths = await this.paths.resolveAllAndRegister(requests);
+    const [paths, assignments] = await Promise.all([this.paths.resolveAllAndRegister(requests), this.assignments(withContent, options)]);
     const resolved: Resolved[] = [];
     withContent.forEach(({ transfer, content }, i) => {
       const path = paths[requestOf[i]!]!;
-      if (path instanceof InputError) rejected.push(rejection(transfer.index, transfer.id, path.field.join('.'), path.message));
-      else resolved.push({ transfer, content, path });
+      if (path instanceof InputError) return rejected.push(rejection(transfer.index, transfer.id, path.field.join('.'), path.message));
+      const carried = carriedOut(transfer, content, assignments, options);
+      if ('problem' in carried) return rejected.push(rejection(transfer.index, transfer.id, 'assignment', carried.problem, carried.code));
+      return resolved.push({ transfer, content, path, ...carried });
     });
 
     const index = await this.index.get();
@@ -168,7 +176,7 @@ export class TransferRecorder {
         }
         const eventIds = await insertNewEvents(
           tx,
-          resolved.map(({ transfer, content, path }) => eventRow(reporterId, transfer, content, path, index)),
+          resolved.map(({ transfer, content, path, assignmentId, grantId }) => ({ ...eventRow(reporterId, transfer, content, path, index), assignmentId, grantId })),
         );
         let deltas = batch.deltas;
         if (resolved !== batch.resolved || eventIds.size < resolved.length) {
@@ -189,6 +197,15 @@ export class TransferRecorder {
     }
     rejected.sort((a, b) => a.index - b.index);
     return { accepted, duplicates: batch.duplicates + resolved.length - accepted, rejected };
+  }
+
+  /** The assignments the batch's transfers name, in one query. */
+  private async assignments(transfers: readonly { transfer: ValidTransfer }[], options: RecordOptions): Promise<Map<string, Assignment>> {
+    const ids = transfers.flatMap(({ transfer }) => {
+      const id = transfer.assignment === null ? null : (options.assignmentRowId?.(transfer.assignment) ?? null);
+      return id === null ? [] : [id];
+    });
+    return ids.length === 0 ? new Map() : loadAssignments(this.db.sql, ids);
   }
 
   /** Contents by reference, in one query for the batch. */
@@ -233,6 +250,26 @@ async function lockReferences(tx: SqlRunner, reporterId: string, resolved: reado
   const contentIds = `{${[...new Set(resolved.map((item) => item.content.id))].join(',')}}`;
   const rows = await tx.query<{ id: string }>(`SELECT "id"::text AS "id" FROM "Content" WHERE "id" = ANY($1::uuid[]) FOR KEY SHARE`, [contentIds]);
   return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * What carrying out an assignment means for a transfer: it is of the assignment's content, and
+ * comes from one of its sources; from a peer, it was permitted by the grant that source names.
+ */
+function carriedOut(
+  transfer: ValidTransfer,
+  content: ContentRow,
+  assignments: ReadonlyMap<string, Assignment>,
+  options: RecordOptions,
+): { assignmentId: string | null; grantId: string | null } | { problem: string; code: 'INVALID' | 'NOT_FOUND' } {
+  if (transfer.assignment === null) return { assignmentId: null, grantId: null };
+  const id = options.assignmentRowId?.(transfer.assignment) ?? null;
+  const assignment = id === null ? undefined : assignments.get(id);
+  if (id === null || assignment === undefined) return { problem: `no assignment with id ${transfer.assignment}.`, code: 'NOT_FOUND' };
+  if (assignment.contentId !== content.id) return { problem: 'the assignment is for another content.', code: 'INVALID' };
+  const grantId = grantOfSource(assignment, transfer.source);
+  if (grantId === undefined) return { problem: `${transfer.source} is none of the assignment's sources.`, code: 'INVALID' };
+  return { assignmentId: id, grantId };
 }
 
 function contentKey(content: ContentReference, options: RecordOptions): string {
@@ -286,6 +323,8 @@ function eventRow(reporterId: string, transfer: ValidTransfer, content: ContentR
     onNet: path.onNet,
     sourceCountry: path.sourceCountry,
     destinationCountry: path.destinationCountry,
+    assignmentId: null,
+    grantId: null,
   };
 }
 
@@ -328,7 +367,7 @@ function count(deltas: CounterDeltas, table: CounterTable, before: string, after
  * itself counts once, in the bucket where it started (for an object with hours, the first bucket
  * with bytes inside them).
  */
-function addCounters(deltas: CounterDeltas, { transfer, content, path }: Resolved, index: AccountingIndex): void {
+function addCounters(deltas: CounterDeltas, { transfer, content, path, grantId }: Resolved, index: AccountingIndex): void {
   const shares = sharesOf(apportion(transfer.bytes, transfer.startedAt, transfer.endedAt), bucketStart(transfer.startedAt));
   const $ = KEY_SEPARATOR;
   // What follows the bucket in most keys: content owner, content, type.
@@ -341,6 +380,7 @@ function addCounters(deltas: CounterDeltas, { transfer, content, path }: Resolve
   if (receiver) count(deltas, CLIENT_TRAFFIC, `${receiver}${$}RECEIVED${$}`, ofContent, shares);
   if (path.sourceNetworkId !== null && UUID.test(path.sourceNetworkId)) count(deltas, NETWORK_TRAFFIC, `${path.sourceNetworkId}${$}SENT${$}`, ofContent, shares);
   if (path.destinationNetworkId !== null && UUID.test(path.destinationNetworkId)) count(deltas, NETWORK_TRAFFIC, `${path.destinationNetworkId}${$}RECEIVED${$}`, ofContent, shares);
+  if (grantId !== null) count(deltas, GRANT_TRAFFIC, grantId + $, '', shares);
   const onNet = path.onNet === null ? '-1' : path.onNet ? '1' : '0';
   const ends = [orUnknown(path.sourceNetworkId), orUnknown(path.destinationNetworkId), path.sourceCountry ?? '', path.destinationCountry ?? ''].join($);
   count(deltas, TRAFFIC_ROLLUP, '', `${$}${ends}${ofContent}${$}${onNet}`, shares);

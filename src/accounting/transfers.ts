@@ -26,6 +26,7 @@ export interface TransferSubmission {
   averageRate?: unknown;
   asPath?: unknown;
   hops?: unknown;
+  assignment?: unknown;
 }
 
 /** The content a transfer carried: by id, or by title and its owner's slug. */
@@ -46,6 +47,8 @@ export interface ValidTransfer {
   averageRate: bigint | null;
   asPath: number[];
   hops: string[];
+  /** The coordinator's assignment it carries out (its global id), if any. */
+  assignment: string | null;
 }
 
 export type RejectionCode = 'INVALID' | 'NOT_FOUND';
@@ -158,6 +161,7 @@ export function validateTransfer(index: number, submission: TransferSubmission):
       averageRate: optionalWholeNumber('averageRate', submission.averageRate),
       asPath: asPathOf(submission.asPath),
       hops: hopsOf(submission.hops),
+      assignment: submission.assignment === undefined || submission.assignment === null ? null : text('assignment', submission.assignment, 100),
     };
     if (transfer.endedAt < transfer.startedAt) throw new FieldProblem('endedAt', `${transfer.endedAt.toISOString()} is before startedAt ${transfer.startedAt.toISOString()}.`);
     return transfer;

@@ -23,6 +23,7 @@ export type WritableRecord =
   | 'CapacityPolicy'
   | 'SavedReport'
   | 'ScheduledJob'
+  | 'UplinkGrant'
   | 'ApiKey';
 
 // PARTNER keys maintain their own network's registry; contract managers define what is
@@ -45,6 +46,8 @@ const WRITERS: Record<WritableRecord, readonly ApiKeyRole[]> = {
   CapacityPolicy: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
   SavedReport: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
   ScheduledJob: ['ADMIN', 'CONTRACT_MANAGER'],
+  // An ISP grants the use of its own subscribers' uplink.
+  UplinkGrant: ['ADMIN', 'PARTNER'],
   ApiKey: ['ADMIN'],
 };
 

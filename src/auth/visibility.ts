@@ -32,6 +32,10 @@ export interface Visibility {
   savedReport?: Prisma.SavedReportWhereInput;
   /** The schedule is the operators': global keys only. */
   scheduledJob?: Prisma.ScheduledJobWhereInput;
+  /** A grant is the granting ISP's, and the CDN's it is for. */
+  uplinkGrant?: Prisma.UplinkGrantWhereInput;
+  /** An assignment is the organization's whose agent asked for it. */
+  contentAssignment?: Prisma.ContentAssignmentWhereInput;
   apiKey?: Prisma.ApiKeyWhereInput;
 }
 
@@ -54,6 +58,8 @@ export const NOTHING_PRIVATE: Visibility = {
   capacityPolicy: NONE,
   savedReport: NONE,
   scheduledJob: NONE,
+  uplinkGrant: NONE,
+  contentAssignment: NONE,
   apiKey: NONE,
 };
 
@@ -92,6 +98,8 @@ export function visibilityFor(principal: Principal | null): Visibility {
     capacityPolicy: { OR: [{ ownerId: org }, { networkId: org }] },
     savedReport: { ownerId: org },
     scheduledJob: NONE,
+    uplinkGrant: { OR: [{ networkId: org }, { distributorId: org }] },
+    contentAssignment: { requestedById: org },
     apiKey: { id: principal.keyId },
   };
 }

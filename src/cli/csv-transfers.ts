@@ -28,6 +28,7 @@ export const CSV_COLUMNS = [
   'averageRate',
   'asPath',
   'hops',
+  'assignment',
 ] as const;
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 

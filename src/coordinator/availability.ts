@@ -5,7 +5,11 @@
 // heartbeats fill it again.
 //
 // Indexed for the question the coordinator asks on every request: which online peers of network
-// N hold content C? So: content → network → peers.
+// N hold content C, least recently assigned first? So: content → network → peers, in that order
+// already, so that the first few are found without looking at the thousands behind them. Each
+// list is two insertion-ordered sets (a JS Set iterates in insertion order): peers never assigned,
+// in the order they came, then peers assigned, a peer moving to the end when it is assigned again.
+// A heartbeat that holds the same contents as before changes nothing but the report.
 
 /** What one client holds of one content. */
 export interface Holding {
@@ -37,29 +41,48 @@ export interface Peer extends PeerReport {
   lastAssignedAt: number;
 }
 
+/** One content's holders in one network, least recently assigned first. */
+interface HolderList {
+  neverAssigned: Set<string>;
+  assigned: Set<string>;
+}
+
 export class AvailabilityIndex {
-  private readonly peers = new Map<string, Peer>();
-  /** content → network → client ids. */
-  private readonly holders = new Map<string, Map<string, Set<string>>>();
+  private readonly peers = new Map<string, Peer & { signature: string }>();
+  /** content → network → holders. */
+  private readonly holders = new Map<string, Map<string, HolderList>>();
+  /** network → online client ids. */
+  private readonly byNetwork = new Map<string, Set<string>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Takes a client's report, replacing its previous one (what it no longer holds is forgotten). */
   report(report: PeerReport): Peer {
+    const signature = holdingsSignature(report);
     const previous = this.peers.get(report.clientId);
-    if (previous) this.unindex(previous);
-    const peer: Peer = {
+    const peer = {
       ...report,
       holdingsByContent: new Map(report.holdings.map((holding) => [holding.contentId, holding])),
       lastAssignedAt: previous?.lastAssignedAt ?? 0,
+      signature,
     };
+    // A heartbeat: same network, same holdings; the lists stand as they are.
+    if (previous && previous.signature === signature && previous.networkId === report.networkId) {
+      this.peers.set(peer.clientId, peer);
+      return peer;
+    }
+    if (previous) this.unindex(previous);
     this.peers.set(peer.clientId, peer);
+    let members = this.byNetwork.get(peer.networkId);
+    if (!members) this.byNetwork.set(peer.networkId, (members = new Set()));
+    members.add(peer.clientId);
     for (const holding of peer.holdings) {
       let byNetwork = this.holders.get(holding.contentId);
       if (!byNetwork) this.holders.set(holding.contentId, (byNetwork = new Map()));
-      let clients = byNetwork.get(peer.networkId);
-      if (!clients) byNetwork.set(peer.networkId, (clients = new Set()));
-      clients.add(peer.clientId);
+      let list = byNetwork.get(peer.networkId);
+      if (!list) byNetwork.set(peer.networkId, (list = { neverAssigned: new Set(), assigned: new Set() }));
+      // A peer assigned before joins a list it was not in at the end: as if just assigned.
+      (peer.lastAssignedAt === 0 ? list.neverAssigned : list.assigned).add(peer.clientId);
     }
     return peer;
   }
@@ -83,24 +106,49 @@ export class AvailabilityIndex {
     return peer;
   }
 
-  /** Networks with online holders of the content, each with its holders (expired ones dropped). */
-  networksHolding(contentId: string): ReadonlyMap<string, ReadonlySet<string>> {
-    return this.holders.get(contentId) ?? EMPTY;
+  /** Networks with holders of the content (some perhaps expired since). */
+  networksHolding(contentId: string): IterableIterator<string> {
+    return (this.holders.get(contentId) ?? EMPTY).keys();
   }
 
-  /** Online peers of one network holding the content. */
+  /** Online peers of one network holding the content, least recently assigned first. */
   *holdersIn(contentId: string, networkId: string): Generator<Peer> {
-    const clients = this.holders.get(contentId)?.get(networkId);
-    if (!clients) return;
-    for (const clientId of [...clients]) {
-      const peer = this.peer(clientId);
-      if (peer) yield peer;
+    const list = this.holders.get(contentId)?.get(networkId);
+    if (!list) return;
+    for (const set of [list.neverAssigned, list.assigned]) {
+      for (const clientId of set) {
+        const peer = this.peer(clientId);
+        if (peer) yield peer;
+      }
     }
   }
 
+  /** Networks with a peer online (reported, perhaps expired since). */
+  networksHoldingAny(): IterableIterator<string> {
+    return this.byNetwork.keys();
+  }
+
+  /** Some online peer of the network, for what is the same for all its peers (the route out of it). */
+  anyPeerIn(networkId: string): Peer | null {
+    for (const clientId of this.byNetwork.get(networkId) ?? []) {
+      const peer = this.peer(clientId);
+      if (peer) return peer;
+    }
+    return null;
+  }
+
+  /** The peer was named as a source: it goes to the end of every list it is in. */
   markAssigned(clientId: string, at = this.now()): void {
     const peer = this.peers.get(clientId);
-    if (peer) peer.lastAssignedAt = at;
+    if (!peer) return;
+    peer.lastAssignedAt = at;
+    for (const holding of peer.holdings) {
+      const list = this.holders.get(holding.contentId)?.get(peer.networkId);
+      if (!list) continue;
+      list.neverAssigned.delete(clientId);
+      list.assigned.delete(clientId);
+      list.assigned.add(clientId);
+    }
   }
 
   /** Drops every expired report; the server runs it now and then so that memory follows the online peers. */
@@ -122,15 +170,27 @@ export class AvailabilityIndex {
   }
 
   private unindex(peer: Peer): void {
+    const members = this.byNetwork.get(peer.networkId);
+    members?.delete(peer.clientId);
+    if (members?.size === 0) this.byNetwork.delete(peer.networkId);
     for (const holding of peer.holdings) {
       const byNetwork = this.holders.get(holding.contentId);
-      const clients = byNetwork?.get(peer.networkId);
-      if (!byNetwork || !clients) continue;
-      clients.delete(peer.clientId);
-      if (clients.size === 0) byNetwork.delete(peer.networkId);
+      const list = byNetwork?.get(peer.networkId);
+      if (!byNetwork || !list) continue;
+      list.neverAssigned.delete(peer.clientId);
+      list.assigned.delete(peer.clientId);
+      if (list.neverAssigned.size === 0 && list.assigned.size === 0) byNetwork.delete(peer.networkId);
       if (byNetwork.size === 0) this.holders.delete(holding.contentId);
     }
   }
 }
 
-const EMPTY: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+/** What a report holds, as one string: two reports with the same one index alike. */
+function holdingsSignature(report: PeerReport): string {
+  return report.holdings
+    .map((holding) => (holding.complete ? holding.contentId : `${holding.contentId}:${[...(holding.pieces ?? [])].sort((a, b) => a - b).join(',')}`))
+    .sort()
+    .join('|');
+}
+
+const EMPTY: ReadonlyMap<string, HolderList> = new Map();

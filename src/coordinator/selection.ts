@@ -8,7 +8,7 @@
 //    requester crosses no link, link set or ISP under an ENFORCED capacity policy (`routeBlocked`).
 // 2. Preference: the requester's own ISP (on-net), then peers in the same country, then others;
 //    within each, the least recently assigned first (load spreads), then by client id (the same
-//    state gives the same answer).
+//    state gives the same answer). At most a few hundred are looked at (see candidatesIn).
 // 3. Peers are added in that order until every wanted piece is covered and their capacity
 //    together reaches the target rate, or `maxPeers` is reached; the pieces are then dealt out
 //    among them in proportion to their capacity.
@@ -61,7 +61,10 @@ export interface Selection {
 }
 
 /** How many candidates are looked at, at most: a popular content has thousands of holders. */
-const MAX_CONSIDERED = 512;
+const MAX_CONSIDERED = 256;
+/** Off-net, the first holders taken from each network, and how far into its list to look for them. */
+const HEAD_PER_NETWORK = 16;
+const SCAN_PER_NETWORK = 256;
 
 interface Candidate {
   peer: Peer;
@@ -133,22 +136,36 @@ export function chooseSources(
   return { sources, passedOver };
 }
 
-/** Holders in one preference tier, least recently assigned first. */
-function candidatesIn(index: AvailabilityIndex, requester: Requester, contentId: string, tier: Tier): Peer[] {
-  const peers: Peer[] = [];
+/**
+ * Holders in one preference tier, least recently assigned first. The availability index keeps
+ * each network's holders in that order, so on-net they are taken as they come; across networks,
+ * the first few of each are merged (the first of a merged order are among the first of each).
+ */
+function* candidatesIn(index: AvailabilityIndex, requester: Requester, contentId: string, tier: Tier): Generator<Peer> {
   if (tier === 'ON_NET') {
-    for (const peer of index.holdersIn(contentId, requester.networkId)) if (peer.clientId !== requester.clientId) peers.push(peer);
-  } else {
-    for (const networkId of index.networksHolding(contentId).keys()) {
-      if (networkId === requester.networkId) continue;
-      for (const peer of index.holdersIn(contentId, networkId)) {
-        const sameCountry = requester.country !== null && peer.country === requester.country;
-        if (sameCountry === (tier === 'SAME_COUNTRY')) peers.push(peer);
-      }
+    let considered = 0;
+    for (const peer of index.holdersIn(contentId, requester.networkId)) {
+      if (peer.clientId === requester.clientId) continue;
+      yield peer;
+      if (++considered >= MAX_CONSIDERED) return;
+    }
+    return;
+  }
+  const heads: Peer[] = [];
+  for (const networkId of index.networksHolding(contentId)) {
+    if (networkId === requester.networkId) continue;
+    let taken = 0;
+    let scanned = 0;
+    for (const peer of index.holdersIn(contentId, networkId)) {
+      if (++scanned > SCAN_PER_NETWORK) break;
+      const sameCountry = requester.country !== null && peer.country === requester.country;
+      if (sameCountry !== (tier === 'SAME_COUNTRY')) continue;
+      heads.push(peer);
+      if (++taken >= HEAD_PER_NETWORK) break;
     }
   }
-  peers.sort((a, b) => a.lastAssignedAt - b.lastAssignedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-  return peers.slice(0, MAX_CONSIDERED);
+  heads.sort((a, b) => a.lastAssignedAt - b.lastAssignedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  yield* heads.slice(0, MAX_CONSIDERED);
 }
 
 /** The wanted pieces the peer holds (all of them if it holds the whole content); null: whole content, whole holder. */

@@ -19,6 +19,8 @@
 // Distributor 142 (AS20940) serves MovieStudio's films RobinHood and Hamlet, 144 (AS54113) streams
 // the soccer league's matches, 402 (AS13335) serves the label's Pop Tune. The accounting objects
 // are the patent's FIG. 7 queries; the contracts price two of them.
+import { Decimal } from 'decimal.js';
+import { termsToJson, type ContractTerm } from '../contracts/terms.ts';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.ts';
 import type {
   AccountingMetric,
@@ -235,8 +237,12 @@ async function loadDemoWorld(tx: Prisma.TransactionClient): Promise<string> {
   });
 
   // --- Who pays whom ---------------------------------------------------------------------------
-  await world.contract('MovieStudio pays SP1 for delivery to its subscribers', movieStudio, sp1, 'EUR', 'MONTH', [deliveredToSp1]);
-  await world.contract('SP1–SP2 peering settlement', sp2, sp1, 'EUR', 'QUARTER', [sp1ToSp2, sp2ToSp1]);
+  // The patent's example: a flat fee while delivery stays under B bytes a month, a rate per GB
+  // above; and the two ISPs netting what they sent each other each quarter.
+  await world.contract('MovieStudio pays SP1 for delivery to its subscribers', movieStudio, sp1, 'EUR', 'MONTH', [deliveredToSp1], [
+    { kind: 'FLAT_WITH_OVERAGE', flatFee: new Decimal('500'), includedBytes: 10_000_000_000_000n, overageRatePerGb: new Decimal('0.004'), accountingObjectId: null },
+  ]);
+  await world.contract('SP1–SP2 peering settlement', sp2, sp1, 'EUR', 'QUARTER', [sp1ToSp2, sp2ToSp1], [{ kind: 'NETTING', ratePerGb: new Decimal('0.002'), accountingObjectId: null }]);
 
   return (await createApiKey(tx, { name: DEMO_ADMIN_KEY_NAME, role: 'ADMIN' })).key;
 }
@@ -377,6 +383,7 @@ class WorldBuilder {
     currency: string,
     billingPeriod: BillingPeriod,
     accountingObjects: { id: string }[],
+    terms: ContractTerm[],
   ): Promise<{ id: string }> {
     return this.tx.contract.create({
       data: {
@@ -388,6 +395,7 @@ class WorldBuilder {
         timeZone: 'Europe/Berlin',
         startsAt: CONTRACTS_START,
         accountingObjects: { create: accountingObjects.map(({ id }) => ({ accountingObjectId: id })) },
+        terms: { create: { effectiveFrom: CONTRACTS_START, terms: termsToJson(terms) } },
       },
       select: { id: true },
     });

@@ -21,6 +21,8 @@ export const NODE_TYPES = [
   'CapacityPolicy',
   'SavedReport',
   'ScheduledJob',
+  'UplinkGrant',
+  'ContentAssignment',
   'ApiKey',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];

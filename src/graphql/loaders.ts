@@ -11,6 +11,7 @@ import type {
   Invoice,
   SavedReport,
   ScheduledJob,
+  UplinkGrant,
   AddressPrefix,
   ApiKey,
   AutonomousSystem,
@@ -30,6 +31,7 @@ import type { Visibility } from '../auth/visibility.ts';
 import type { AccountedEntityModel } from './mapped-types.ts';
 import type { Page } from './pagination.ts';
 import { isUuid } from '../domain/validate.ts';
+import type { Assignment, StoredSource } from '../coordinator/assignments.ts';
 
 /** One parent's page of children and how many children it has in all. */
 export interface ChildPage<T> {
@@ -233,6 +235,10 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     capacityPolicy: byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
     savedReport: byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
     scheduledJob: byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
+    contentAssignment: byId<Assignment>(async (ids) =>
+      (await prisma.contentAssignment.findMany({ where: { id: { in: ids }, AND: [v.contentAssignment ?? {}] } })).map((row) => ({ ...row, sources: row.sources as unknown as StoredSource[] })),
+    ),
+    uplinkGrant: byId<UplinkGrant>((ids) => prisma.uplinkGrant.findMany({ where: { id: { in: ids }, AND: [v.uplinkGrant ?? {}] } })),
     componentRecord: byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
     componentRecords: pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
       // Each component's page by its own index range (a LATERAL join), in one statement; then

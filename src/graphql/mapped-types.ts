@@ -55,3 +55,8 @@ export interface TrafficKeyModel {
   dimension: Dimension;
   value: string;
 }
+
+/** An assignment and one of its sources, as the coordinator stored them. */
+export type { Assignment as ContentAssignmentModel, StoredSource as AssignmentSourceModel } from '../coordinator/assignments.ts';
+/** An ISP's uplink statement for a period, and one grant's line of it. */
+export type { UplinkStatement as UplinkStatementModel, UplinkStatementLine as UplinkStatementLineModel } from '../coordinator/statements.ts';

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSchema, type GraphQLSchema, type GraphQLFieldResolver, isObjectType, isAbstractType } from 'graphql';
 import type { Resolvers } from '../generated/graphql.ts';
 import { alertMutations, alertQueries, alertTypes } from './resolvers/alerts.ts';
+import { coordinatorMutations, coordinatorQueries, coordinatorTypes } from './resolvers/coordinator.ts';
 import { invoiceMutations, invoiceQueries, invoiceTypes } from './resolvers/invoices.ts';
 import { Mutation } from './resolvers/mutations.ts';
 import { pathQuery, pathTypes } from './resolvers/path.ts';
@@ -36,8 +37,9 @@ export const resolvers: Resolvers = {
     alertTypes,
     policyTypes,
     reportTypes,
-    { Query: { ...Query, ...pathQuery, ...trafficQueries, ...invoiceQueries, ...alertQueries, ...policyQueries, ...reportQueries } },
-    { Mutation: { ...Mutation, ...transferMutations, ...invoiceMutations, ...alertMutations, ...policyMutations, ...reportMutations } },
+    coordinatorTypes,
+    { Query: { ...Query, ...pathQuery, ...trafficQueries, ...invoiceQueries, ...alertQueries, ...policyQueries, ...reportQueries, ...coordinatorQueries } },
+    { Mutation: { ...Mutation, ...transferMutations, ...invoiceMutations, ...alertMutations, ...policyMutations, ...reportMutations, ...coordinatorMutations } },
   ),
   DateTime,
   BigInt: BigIntScalar,

@@ -61,10 +61,14 @@ const refuse = (status: number, code: ErrorCode, message: string, extensions?: R
   ...(extensions ? { extensions } : {}),
 });
 
-/** Contents are named by the API's global ids, as in GraphQL. */
+/** Contents and assignments are named by the API's global ids, as in GraphQL. */
 const contentRowId = (id: string): string | null => {
   const decoded = fromGlobalId(id);
   return decoded?.type === 'Content' ? decoded.id : null;
+};
+const assignmentRowId = (id: string): string | null => {
+  const decoded = fromGlobalId(id);
+  return decoded?.type === 'ContentAssignment' ? decoded.id : null;
 };
 
 export function createIngestHandler(deps: IngestDeps): (request: IngestRequest) => Promise<IngestResult> {
@@ -216,7 +220,7 @@ async function ingestLines(body: Readable, request: http.IncomingMessage, report
     batch = [];
     lineOf = [];
     lineRejections = [];
-    const prepared = submissions.length === 0 ? null : await recorder.prepare(reporterId, submissions, { contentRowId });
+    const prepared = submissions.length === 0 ? null : await recorder.prepare(reporterId, submissions, { contentRowId, assignmentRowId });
     await committing;
     committing = (async () => tally(prepared === null ? { accepted: 0, duplicates: 0, rejected: [] } : await recorder.commit(prepared), lines, lineProblems))();
     // Its failure surfaces where it is awaited (the next flush or the end), not as unhandled.
@@ -261,7 +265,7 @@ async function ingestLines(body: Readable, request: http.IncomingMessage, report
 }
 
 /** TransferInput's fields: as in GraphQL, a misspelt one is an error rather than silently lost. */
-const TRANSFER_FIELDS = ['id', 'source', 'destination', 'bytes', 'startedAt', 'endedAt', 'content', 'type', 'peakRate', 'averageRate', 'asPath', 'hops'] as const;
+const TRANSFER_FIELDS = ['id', 'source', 'destination', 'bytes', 'startedAt', 'endedAt', 'content', 'type', 'peakRate', 'averageRate', 'asPath', 'hops', 'assignment'] as const;
 const CONTENT_FIELDS = ['id', 'title', 'owner'] as const;
 const isTransferField = new Set<string>(TRANSFER_FIELDS);
 const isContentField = new Set<string>(CONTENT_FIELDS);

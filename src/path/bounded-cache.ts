@@ -27,6 +27,11 @@ export class BoundedCache<K, V> {
     return this.young.has(key) || this.old.has(key);
   }
 
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
+  }
+
   set(key: K, value: V): void {
     if (this.young.size >= this.generationSize) {
       this.old = this.young;

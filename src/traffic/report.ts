@@ -35,6 +35,11 @@ export interface ReportRequest {
   scope: string | null;
   /** Raw events before this were pruned (see accounting/retention.ts); null when all are kept. */
   rawEventsSince?: Date | null;
+  /**
+   * Whether `files` (distinct contents) is wanted; false spares the counters' answer a count of
+   * distinct values over every row read, and `files` is then 0. Default true.
+   */
+  files?: boolean;
 }
 
 type FilterName = 'contentOwnerId' | 'contentId' | 'type' | 'crossing' | 'sourceNetworkId' | 'destinationNetworkId' | 'componentId' | 'onNet' | 'sender' | 'receiver';
@@ -250,7 +255,7 @@ async function countersReport(prisma: PrismaClient, request: ReportRequest, sour
   const period = periodExpression(granularity, `$${rowParams.length}`);
   const keys = groupBy.map((dimension, i) => `${q(source.dimensions[dimension]!)}::text AS k${i}`);
   const groups = [...(period ? [period] : []), ...groupBy.map((dimension) => q(source.dimensions[dimension]!))];
-  const totals = 'sum("bytes")::text AS bytes, sum("transfers")::text AS transfers, count(DISTINCT "contentId")::int AS files';
+  const totals = `sum("bytes")::text AS bytes, sum("transfers")::text AS transfers, ${request.files === false ? '0' : 'count(DISTINCT "contentId")::int'} AS files`;
   // Per component, a transfer is in every component it crossed: the totals are the cube's.
   const perComponent = source.table === 'ComponentTraffic' && query.componentId === null;
   const [total, rows] = await Promise.all([

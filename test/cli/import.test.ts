@@ -158,7 +158,7 @@ describe('pathledger import', () => {
     await writeFile(badHeader, 'id,source,colour\nx,y,z\n');
     // Refused before any connection: the URL goes nowhere.
     const header = await pathledger([badHeader, '--url', 'http://127.0.0.1:9', '--key', agent142]);
-    expect([header.code, header.stderr.at(-1)]).toEqual([1, `pathledger import: ${badHeader}: the header has a column "colour" that is not a transfer field; the columns are id, source, destination, bytes, startedAt, endedAt, content.id, content.title, content.owner, type, peakRate, averageRate, asPath, hops.`]);
+    expect([header.code, header.stderr.at(-1)]).toEqual([1, `pathledger import: ${badHeader}: the header has a column "colour" that is not a transfer field; the columns are id, source, destination, bytes, startedAt, endedAt, content.id, content.title, content.owner, type, peakRate, averageRate, asPath, hops, assignment.`]);
 
     const file = join(folder, 'one.ndjson');
     await writeFile(file, `${JSON.stringify(transfer('one-1'))}\n`);

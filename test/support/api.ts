@@ -1,5 +1,5 @@
 // The API under test, in process, over real HTTP, on a database of its own (see database.ts).
-import { serveDatabase } from '../../src/app.ts';
+import { serveDatabase, type Services } from '../../src/app.ts';
 import { CounterJournal } from '../../src/accounting/counter-journal.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -22,6 +22,8 @@ export interface GraphQLResult {
 
 export interface TestApi {
   db: TestDatabase;
+  /** The server's own services (coordinator, counter journal…), for what the API does not reach. */
+  services: Services;
   url: string;
   adminKey: string;
   /** SQL statements sent since the last reset. */
@@ -29,8 +31,8 @@ export interface TestApi {
   gql(query: string, variables?: Record<string, unknown>, key?: string | null): Promise<GraphQLResult>;
   /** `gql` with the admin key. */
   admin(query: string, variables?: Record<string, unknown>): Promise<GraphQLResult>;
-  /** Folds what the server's counter journal holds, as its traffic queries do before reading. */
-  settle(): Promise<void>;
+  /** Folds what the server's counter journal holds, as its traffic queries do before reading; how many entries. */
+  settle(): Promise<number>;
   /** A new key of this role (scoped to `organization` for PARTNER, AGENT, VIEWER). */
   keyFor(role: ApiKeyRole, organization?: string): Promise<string>;
   close(): Promise<void>;
@@ -40,7 +42,7 @@ export interface TestApi {
 export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi> {
   const statements = { count: 0, log: [] as string[], reset() { this.count = 0; this.log = []; } };
   const db = await createTestDatabase({ onQuery: (sql) => { statements.count++; statements.log.push(sql); } });
-  const config: Config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PATHLEDGER_RATE_LIMIT: '0', ...env });
+  const config: Config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', PATHLEDGER_RATE_LIMIT: '0', PATHLEDGER_SCHEDULER_INTERVAL_MS: '0', ...env });
   const ipData = await openTestIpData();
   const server = await serveDatabase(db, config, createLogger(config), ipData);
   const url = `${(await listen(server, 0, '127.0.0.1')).url}/graphql`;
@@ -60,15 +62,14 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
 
   return {
     db,
+    services: server.services,
     url,
     adminKey,
     statements,
     gql,
     admin: (query, variables) => gql(query, variables, adminKey),
     keyFor,
-    settle: async () => {
-      await new CounterJournal(db.sql).settle();
-    },
+    settle: () => new CounterJournal(db.sql).settle(),
     async close() {
       await server.close();
       ipData.close();

@@ -56,6 +56,7 @@ describe('Access', () => {
       CapacityPolicy: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
       SavedReport: ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER'],
       ScheduledJob: ['ADMIN', 'CONTRACT_MANAGER'],
+      UplinkGrant: ['ADMIN', 'PARTNER'],
       ApiKey: ['ADMIN'],
     };
     const roles: ApiKeyRole[] = ['ADMIN', 'CONTRACT_MANAGER', 'PARTNER', 'AGENT', 'VIEWER'];

@@ -12,7 +12,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
  * is the hot path: reloading after every batch would cost more than the batch. (What the path
  * service stores for new paths, it takes into account itself.)
  */
-const LEAVES_REGISTRY_ALONE = new Set(['recordTransfers', '__typename']);
+const LEAVES_REGISTRY_ALONE = new Set(['recordTransfers', 'reportAvailability', 'requestContent', '__typename']);
 
 export function registryChangesPlugin(holders: readonly { invalidate(): void }[]): ApolloServerPlugin {
   return {

@@ -34,6 +34,8 @@ export async function loadNode(ctx: GraphQLContext, globalId: string): Promise<N
     CapacityPolicy: loaders.capacityPolicy,
     SavedReport: loaders.savedReport,
     ScheduledJob: loaders.scheduledJob,
+    UplinkGrant: loaders.uplinkGrant,
+    ContentAssignment: loaders.contentAssignment,
     ApiKey: loaders.apiKey,
   };
   const row = await loaderOf[decoded.type].load(decoded.id);

@@ -1,5 +1,6 @@
 // Traffic queries: who may ask (every reading role but AGENT), the scope of PARTNER and VIEWER
 // keys, and the shape of the answer; src/traffic/ computes it.
+import { Kind, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import type { AccountingObjectResolvers, NetworkComponentResolvers, QueryResolvers, Resolvers } from '../../generated/graphql.ts';
 import { rawEventsSince } from '../../accounting/retention.ts';
 import { InputError } from '../../domain/input-error.ts';
@@ -20,7 +21,27 @@ function trafficScope(ctx: GraphQLContext): string | null {
 }
 
 /** A report for one filter as the API takes it: resolved, checked against the key, computed. */
-async function report(ctx: GraphQLContext, filter: TrafficFilterInput, groupBy: readonly Dimension[] | null | undefined, granularity: Granularity | null | undefined): Promise<TrafficReportModel> {
+/** Whether the selection under this field asks for `files` anywhere (its rows' too). */
+function asksForFiles(info: GraphQLResolveInfo): boolean {
+  const seen = new Set<string>();
+  const walk = (selections: readonly SelectionNode[] | undefined): boolean =>
+    (selections ?? []).some((selection) => {
+      if (selection.kind === Kind.FIELD) return selection.name.value === 'files' || walk(selection.selectionSet?.selections);
+      if (selection.kind === Kind.INLINE_FRAGMENT) return walk(selection.selectionSet.selections);
+      if (seen.has(selection.name.value)) return false;
+      seen.add(selection.name.value);
+      return walk(info.fragments[selection.name.value]?.selectionSet.selections);
+    });
+  return info.fieldNodes.some((node) => walk(node.selectionSet?.selections));
+}
+
+async function report(
+  ctx: GraphQLContext,
+  filter: TrafficFilterInput,
+  groupBy: readonly Dimension[] | null | undefined,
+  granularity: Granularity | null | undefined,
+  info: GraphQLResolveInfo,
+): Promise<TrafficReportModel> {
   const scope = trafficScope(ctx);
   const dimensions = groupBy ?? [];
   return queryInput(async () => {
@@ -33,7 +54,8 @@ async function report(ctx: GraphQLContext, filter: TrafficFilterInput, groupBy: 
     }
     if (new Set(dimensions).size !== dimensions.length) throw new InputError(['groupBy'], 'names a dimension twice.');
     const rawEventsSinceDate = ctx.rawRetentionDays > 0 ? rawEventsSince(ctx.rawRetentionDays) : null;
-    return { report: await trafficReport(ctx, { query, groupBy: dimensions, granularity: granularity ?? null, scope, rawEventsSince: rawEventsSinceDate }), dimensions };
+    const files = asksForFiles(info);
+    return { report: await trafficReport(ctx, { query, groupBy: dimensions, granularity: granularity ?? null, scope, rawEventsSince: rawEventsSinceDate, files }), dimensions };
   });
 }
 
@@ -43,7 +65,7 @@ function decodeId(id: string, type: string): string | null {
 }
 
 export const trafficQueries: Pick<QueryResolvers, 'traffic' | 'trafficBalance'> = {
-  traffic: (_, { filter, groupBy, granularity }, ctx) => report(ctx, filter, groupBy, granularity),
+  traffic: (_, { filter, groupBy, granularity }, ctx, info) => report(ctx, filter, groupBy, granularity, info),
   trafficBalance: async (_, { a, b, from, to }, ctx) => {
     const scope = trafficScope(ctx);
     return queryInput(async () => {
@@ -64,10 +86,10 @@ export const trafficQueries: Pick<QueryResolvers, 'traffic' | 'trafficBalance'> 
 
 /** Traffic fields on the entities it is about. */
 export const entityTraffic = {
-  usage: ((object, { from, to, timeZone, granularity }, ctx) =>
-    report(ctx, { from, to, timeZone, accountingObject: toGlobalId('AccountingObject', object.id) }, [], granularity)) satisfies AccountingObjectResolvers['usage'],
-  traffic: ((component, { from, to, timeZone, groupBy, granularity }, ctx) =>
-    report(ctx, { from, to, timeZone, component: toGlobalId('NetworkComponent', component.id) }, groupBy, granularity)) satisfies NetworkComponentResolvers['traffic'],
+  usage: ((object, { from, to, timeZone, granularity }, ctx, info) =>
+    report(ctx, { from, to, timeZone, accountingObject: toGlobalId('AccountingObject', object.id) }, [], granularity, info)) satisfies AccountingObjectResolvers['usage'],
+  traffic: ((component, { from, to, timeZone, groupBy, granularity }, ctx, info) =>
+    report(ctx, { from, to, timeZone, component: toGlobalId('NetworkComponent', component.id) }, groupBy, granularity, info)) satisfies NetworkComponentResolvers['traffic'],
 };
 
 export const trafficTypes: Pick<Resolvers, 'TrafficReport' | 'TrafficRow' | 'TrafficKey'> = {

@@ -27,11 +27,11 @@ export const transferMutations: Pick<MutationResolvers, 'recordTransfers'> = {
       return { ...noTransfers, userErrors: [{ field: ['input', 'reporter'], message: 'an ADMIN key must name the reporting organization (its slug).', code: 'INVALID' as const }] };
     }
 
-    const contentRowId = (id: string) => {
+    const rowIdOf = (type: 'Content' | 'ContentAssignment') => (id: string) => {
       const decoded = fromGlobalId(id);
-      return decoded?.type === 'Content' ? decoded.id : null;
+      return decoded?.type === type ? decoded.id : null;
     };
-    const outcome = await ctx.recorder.record(reporterId, input.transfers, { contentRowId });
+    const outcome = await ctx.recorder.record(reporterId, input.transfers, { contentRowId: rowIdOf('Content'), assignmentRowId: rowIdOf('ContentAssignment') });
     return { ...outcome, userErrors: [] };
   },
 };
