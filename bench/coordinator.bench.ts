@@ -27,6 +27,8 @@ const CONTENTS = 10_000;
 const HOLDINGS_PER_PEER = 20;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** Clients asking during the run (the coordinator reads each from the database once, then remembers it). */
+const ACTIVE_CLIENTS = 5_000;
 const line = figureLine('coordinator');
 
 export async function run(): Promise<void> {
@@ -92,26 +94,35 @@ export async function run(): Promise<void> {
       });
     });
 
-    // Requests: a random client asks for a content as popular as the ones peers hold.
+    // Requests: one of 5,000 active clients asks for a content as popular as the ones peers hold.
+    const active = Array.from({ length: ACTIVE_CLIENTS }, () => addresses[Math.floor(next() * PEERS)]!);
     const mutation = 'mutation($input: RequestContentInput!) { requestContent(input: $input) { assignment { id sources { kind peerAddress nodeAddress pieces reason } } userErrors { field message } } }';
     const bodies = Array.from({ length: 20_000 }, () =>
-      JSON.stringify({ query: mutation, variables: { input: { client: addresses[Math.floor(next() * PEERS)]!, content: { id: toGlobalId('Content', contents[popular()]!.id) } } } }),
+      JSON.stringify({ query: mutation, variables: { input: { client: active[Math.floor(next() * ACTIVE_CLIENTS)]!, content: { id: toGlobalId('Content', contents[popular()]!.id) } } } }),
     );
     const { key } = await createApiKey(db.prisma, { name: 'bench agent', role: 'AGENT', organizationSlug: 'distributor-142' });
     const graphql = `${url}/graphql`;
-    // Warm-up: every requester once (the coordinator reads a client the first time it sees it).
-    await load({ url: graphql, key, seconds: Math.max(5, SECONDS / 2), concurrency: CONCURRENCY, bodies });
+    // Warm-up: every active client once, as they would have asked before (the coordinator reads
+    // a client from the database the first time it sees it, then remembers it).
+    const who = { organizationId: null, isDistributor: true };
+    for (let i = 0; i < active.length; i += 50) await Promise.all(active.slice(i, i + 50).map((client) => coordinator.requestContent(who, { client, content: { id: toGlobalId('Content', contents[0]!.id) } })));
+    await load({ url: graphql, key, seconds: 5, concurrency: CONCURRENCY, bodies });
     const figures = await load({ url: graphql, key, seconds: SECONDS, concurrency: CONCURRENCY, bodies });
+    // The floor: the cheapest request the API answers, through the same HTTP, auth and GraphQL.
+    const floor = await load({ url: graphql, key, seconds: SECONDS, concurrency: CONCURRENCY, bodies: [JSON.stringify({ query: '{ __typename }' })] });
     if (figures.errors > 0) throw new Error(`${figures.errors} requests failed; the first: ${figures.firstError}`);
     const assigned = await db.sql.query<{ peers: string; total: string }>(
       `SELECT count(*) FILTER (WHERE "sources"->0->>'kind' = 'PEER')::text AS "peers", count(*)::text AS "total" FROM "ContentAssignment"`,
     );
     await server.close();
 
-    const setup = { peers: PEERS, isps: ISPS, contents: CONTENTS, holdingsPerPeer: HOLDINGS_PER_PEER, concurrency: CONCURRENCY, seconds: SECONDS };
+    const setup = { peers: PEERS, isps: ISPS, contents: CONTENTS, holdingsPerPeer: HOLDINGS_PER_PEER, activeClients: ACTIVE_CLIENTS, concurrency: CONCURRENCY, seconds: SECONDS };
     line('request_content_rate', figures.perSecond, 'requests/s', { ...setup, target: '≥ 2000', includes: 'HTTP, GraphQL, choosing sources, one INSERT per assignment' });
     line('request_content_p50', figures.p50, 'ms');
     line('request_content_p99', figures.p99, 'ms', { target: '< 20' });
+    line('api_floor_rate', floor.perSecond, 'requests/s', { baseline: '{ __typename } with the same key, concurrency and connections' });
+    line('api_floor_p99', floor.p99, 'ms');
+    line('request_content_over_api_floor', figures.perSecond / floor.perSecond, 'ratio');
     line('assignments_to_peers', Number(assigned[0]!.peers) / Number(assigned[0]!.total), 'share', { assignments: Number(assigned[0]!.total) });
   } finally {
     ipData.close();

@@ -1,7 +1,7 @@
 // Start-up in order: database → migrations → demo world (on an empty database) → IP databases
 // → GraphQL schema → HTTP server. Whatever fails stops the start with one line saying what, and what was opened
 // is closed again.
-import { authenticate } from './auth/api-keys.ts';
+import { sharedAuthentication } from './auth/api-keys.ts';
 import { describeDatabase, type Config } from './config.ts';
 import { ensureDemoWorld } from './db/demo-world.ts';
 import type { Database } from './db/database.ts';
@@ -161,7 +161,7 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
     metrics: createMetrics(),
     schema: createExecutableSchema(),
     db,
-    authenticate: (token) => authenticate(db.prisma, token),
+    authenticate: sharedAuthentication(db.sql),
     createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, counters, coordinator, settlementGraceHours: config.reports.settlementGraceHours, rawRetentionDays: config.accounting.rawRetentionDays }),
     plugins: [registryChangesPlugin([paths, recorder, coordinator])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),

@@ -24,13 +24,54 @@ export interface Assignment {
   createdAt: Date;
 }
 
-export async function storeAssignment(sql: SqlRunner, assignment: Omit<Assignment, 'id' | 'createdAt'>): Promise<Assignment> {
-  const stored: Assignment = { ...assignment, id: uuidV7(), createdAt: new Date() };
-  await sql.query(
-    `INSERT INTO "ContentAssignment" ("id", "requesterClientId", "contentId", "requestedById", "sources", "createdAt") VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::jsonb, $6::timestamp)`,
-    [stored.id, stored.requesterClientId, stored.contentId, stored.requestedById, JSON.stringify(stored.sources), stored.createdAt.toISOString()],
-  );
-  return stored;
+const COLUMNS = 6;
+/** Rows per INSERT: 500 × 6 parameters stays far below the protocol's 65,535. */
+const MAX_ROWS_PER_INSERT = 500;
+
+/**
+ * Stores assignments in groups. Requests arrive many at once; while one INSERT is in flight the
+ * next assignments wait and go together in the following one, so a burst of N requests costs a
+ * few statements instead of N (a statement's round trip, not the row, is what costs). Alone, an
+ * assignment is written at once: grouping adds no wait when there is nothing to group with.
+ * Each caller resolves only after its row is committed.
+ */
+export class AssignmentWriter {
+  private readonly waiting: { assignment: Assignment; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly sql: SqlRunner) {}
+
+  async store(assignment: Omit<Assignment, 'id' | 'createdAt'>): Promise<Assignment> {
+    const stored: Assignment = { ...assignment, id: uuidV7(), createdAt: new Date() };
+    await new Promise<void>((resolve, reject) => {
+      this.waiting.push({ assignment: stored, resolve, reject });
+      if (!this.writing) void this.writeWaiting();
+    });
+    return stored;
+  }
+
+  private async writeWaiting(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, MAX_ROWS_PER_INSERT);
+      try {
+        await insertAssignments(this.sql, group.map((entry) => entry.assignment));
+        for (const entry of group) entry.resolve();
+      } catch (error) {
+        for (const entry of group) entry.reject(error);
+      }
+    }
+    this.writing = false;
+  }
+}
+
+async function insertAssignments(sql: SqlRunner, assignments: readonly Assignment[]): Promise<void> {
+  const rows = assignments.map((_, i) => {
+    const p = (n: number) => `$${i * COLUMNS + n}`;
+    return `(${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}::uuid, ${p(4)}::uuid, ${p(5)}::jsonb, ${p(6)}::timestamp)`;
+  });
+  const params = assignments.flatMap((a) => [a.id, a.requesterClientId, a.contentId, a.requestedById, JSON.stringify(a.sources), a.createdAt.toISOString()]);
+  await sql.query(`INSERT INTO "ContentAssignment" ("id", "requesterClientId", "contentId", "requestedById", "sources", "createdAt") VALUES ${rows.join(', ')}`, params);
 }
 
 /** Assignments by id, in one statement. */

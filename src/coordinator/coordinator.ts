@@ -1,7 +1,7 @@
 // The coordinator: takes agents' availability reports and answers content requests with
 // assignments, from what it holds in memory (availability, active grants and their use, enforced
-// policies, the route between two networks) so that a request costs one INSERT (the assignment)
-// and no reads. What it reads from the database it refreshes every few seconds, and at once
+// policies, the route between two networks) so that a request costs no reads and one row of a
+// grouped INSERT (the assignment). What it reads from the database it refreshes every few seconds, and at once
 // after a change made through this process (`invalidate`).
 import type { Database } from '../db/database.ts';
 import { fromGlobalId } from '../graphql/global-id.ts';
@@ -13,7 +13,7 @@ import { BoundedCache } from '../path/bounded-cache.ts';
 import { parseAddress } from '../path/address.ts';
 import type { AddressLookups, PathService } from '../path/service.ts';
 import { AvailabilityIndex, type Holding, type Peer } from './availability.ts';
-import { storeAssignment, type Assignment, type StoredSource } from './assignments.ts';
+import { AssignmentWriter, type Assignment, type StoredSource } from './assignments.ts';
 import { loadGrantSnapshot, permitFor, type GrantSnapshot } from './grant-snapshot.ts';
 import { chooseSources, type CdnNode, type SelectionRules } from './selection.ts';
 
@@ -82,6 +82,7 @@ export class Coordinator {
   /** Link components between two networks (from one path between them), by "from|to". */
   private readonly routes = new BoundedCache<string, string[]>(10_000);
   private readonly now: () => number;
+  private readonly assignments: AssignmentWriter;
 
   constructor(
     private readonly db: Pick<Database, 'prisma' | 'sql'>,
@@ -89,6 +90,7 @@ export class Coordinator {
   ) {
     this.now = options.now ?? Date.now;
     this.availability = new AvailabilityIndex(this.now);
+    this.assignments = new AssignmentWriter(db.sql);
     const refreshMs = options.refreshMs ?? 5_000;
     this.grants = new RefreshingSnapshot(() => loadGrantSnapshot(db.prisma, new Date(this.now())), refreshMs, this.now);
     this.policies = new RefreshingSnapshot(() => enforcedPolicies(db.prisma), refreshMs, this.now);
@@ -155,7 +157,7 @@ export class Coordinator {
         ? { kind: 'PEER', peerClientId: source.peer.clientId, peerAddress: source.peer.address, grantId: source.permit.grantId, nodeComponentId: null, nodeAddress: null, pieces: source.pieces, reason: source.reason }
         : { kind: 'CDN', peerClientId: null, peerAddress: null, grantId: null, nodeComponentId: source.node?.componentId ?? null, nodeAddress: source.node?.address ?? null, pieces: source.pieces, reason: source.node ? source.reason : `${source.reason} (no node of its distributor is registered)` },
     );
-    const assignment = await storeAssignment(this.db.sql, { requesterClientId: requester.id, contentId: content.id, requestedById: requestor.organizationId, sources });
+    const assignment = await this.assignments.store({ requesterClientId: requester.id, contentId: content.id, requestedById: requestor.organizationId, sources });
     for (const source of selection.sources) if (source.kind === 'PEER') this.availability.markAssigned(source.peer.clientId);
     return assignment;
   }

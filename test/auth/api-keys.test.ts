@@ -11,6 +11,7 @@ import {
   isApiKeyShaped,
   listApiKeys,
   revokeApiKey,
+  sharedAuthentication,
 } from '../../src/auth/api-keys.ts';
 import { InputError } from '../../src/domain/input-error.ts';
 import { createTestDatabase } from '../support/database.ts';
@@ -89,34 +90,34 @@ describe('createApiKey', () => {
 describe('authenticate', () => {
   it('returns the principal of a key in force', async () => {
     const { key, apiKey } = await createApiKey(db.prisma, { name: 'sp1 portal', role: 'VIEWER', organizationSlug: 'sp1' });
-    expect(await authenticate(db.prisma, key)).toEqual({ keyId: apiKey.id, keyName: 'sp1 portal', role: 'VIEWER', organizationId: sp1 });
+    expect(await authenticate(db.sql, key)).toEqual({ keyId: apiKey.id, keyName: 'sp1 portal', role: 'VIEWER', organizationId: sp1 });
   });
 
   it('returns null for malformed, unknown and revoked keys', async () => {
     const { key, apiKey } = await createApiKey(db.prisma, { name: 'soon revoked', role: 'ADMIN' });
     for (const token of ['', 'pl_', 'pl_not-a-real-key', `${key}x`, key.slice(0, -1), `Bearer ${key}`, generateApiKey()]) {
-      expect([token, await authenticate(db.prisma, token)]).toEqual([token, null]);
+      expect([token, await authenticate(db.sql, token)]).toEqual([token, null]);
     }
     await revokeApiKey(db.prisma, apiKey.id);
-    expect(await authenticate(db.prisma, key)).toBeNull();
+    expect(await authenticate(db.sql, key)).toBeNull();
   });
 
   it('records when a key was last used, at most once a minute', async () => {
     const { key, apiKey } = await createApiKey(db.prisma, { name: 'busy', role: 'ADMIN' });
     const lastUsed = async () => (await db.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } })).lastUsedAt;
 
-    await authenticate(db.prisma, key);
+    await authenticate(db.sql, key);
     // The write is not awaited by the request, so wait for it here.
     await vi.waitFor(async () => expect(await lastUsed()).not.toBeNull());
     const first = await lastUsed();
 
-    for (let i = 0; i < 5; i++) await authenticate(db.prisma, key);
+    for (let i = 0; i < 5; i++) await authenticate(db.sql, key);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await lastUsed()).toEqual(first);
 
     const twoMinutesAgo = new Date(Date.now() - 120_000);
     await db.prisma.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: twoMinutesAgo } });
-    await authenticate(db.prisma, key);
+    await authenticate(db.sql, key);
     await vi.waitFor(async () => expect((await lastUsed())!.getTime()).toBeGreaterThan(twoMinutesAgo.getTime() + 60_000));
   });
 });
@@ -153,5 +154,27 @@ describe('revokeApiKey and listApiKeys', () => {
     const all = await listApiKeys(db.prisma, { includeRevoked: true });
     expect(all.map((key) => key.id)).toContain(gone.id);
     expect(all.map((key) => key.id)).toEqual([...all.map((key) => key.id)].sort());
+  });
+});
+
+describe('sharedAuthentication', () => {
+  it('reads a key once for the requests that present it together, and again for the next ones', async () => {
+    const { key } = await createApiKey(db.prisma, { name: 'shared', role: 'ADMIN' });
+    const lookups: string[] = [];
+    const counting = { query: (text: string, params?: readonly (string | null)[]) => { if (text.startsWith('SELECT')) lookups.push(text); return db.sql.query(text, params); } } as typeof db.sql;
+    const shared = sharedAuthentication(counting);
+    const together = await Promise.all([shared(key), shared(key), shared(key)]);
+    expect(together.map((principal) => principal?.keyName)).toEqual(['shared', 'shared', 'shared']);
+    expect(lookups).toHaveLength(1);
+    expect((await shared(key))?.keyName).toBe('shared');
+    expect(lookups).toHaveLength(2);
+  });
+
+  it('refuses a key revoked before the request, though it was accepted a moment earlier', async () => {
+    const { key, apiKey } = await createApiKey(db.prisma, { name: 'soon revoked', role: 'ADMIN' });
+    const shared = sharedAuthentication(db.sql);
+    expect(await shared(key)).not.toBeNull();
+    await revokeApiKey(db.prisma, apiKey.id);
+    expect(await shared(key)).toBeNull();
   });
 });

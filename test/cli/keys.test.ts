@@ -39,13 +39,13 @@ describe('keys create', () => {
     expect(key).toMatch(/^pl_[A-Za-z0-9_-]{43}$/);
     expect(io.stderr.join('\n')).toContain('will not be shown again');
     expect(io.stderr.join('\n')).toContain(`prefix ${key.slice(0, 10)}`);
-    expect(await authenticate(db.prisma, key)).toMatchObject({ role: 'ADMIN', keyName: 'ops', organizationId: null });
+    expect(await authenticate(db.sql, key)).toMatchObject({ role: 'ADMIN', keyName: 'ops', organizationId: null });
   });
 
   it('scopes a PARTNER key to --org', async () => {
     const io = capture();
     expect(await createKey(db.prisma, { role: 'PARTNER', name: 'sp1 noc', org: 'sp1' }, io)).toBe(0);
-    const principal = await authenticate(db.prisma, io.stdout[0]!);
+    const principal = await authenticate(db.sql, io.stdout[0]!);
     const sp1 = await db.prisma.organization.findUniqueOrThrow({ where: { slug: 'sp1' } });
     expect(principal).toMatchObject({ role: 'PARTNER', organizationId: sp1.id });
   });

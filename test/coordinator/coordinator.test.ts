@@ -262,3 +262,13 @@ describe('who may ask', () => {
     expect((await report(C110, [{ content: ROBIN_HOOD }], { ttlSeconds: 5 })).userErrors[0]).toMatchObject({ field: ['input', 'ttlSeconds'] });
   });
 });
+
+describe('many requests at once', () => {
+  it('are each answered with their own assignment, stored by the time the answer comes', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, () => request(C110, ROBIN_HOOD)));
+    const ids = answers.map((answer) => answer.assignment.id);
+    expect(new Set(ids).size).toBe(40);
+    const stored = await api.admin(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    expect(stored.data.nodes.map((node: { id: string } | null) => node?.id)).toEqual(ids);
+  });
+});

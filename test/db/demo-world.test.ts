@@ -60,7 +60,7 @@ describe('loading into an empty database', () => {
   it('loads the world and returns an ADMIN key named "demo admin"', async () => {
     expect(first.loaded).toBe(true);
     expect(first.adminKey).toMatch(/^pl_[A-Za-z0-9_-]{43}$/);
-    expect(await authenticate(db.prisma, first.adminKey!)).toMatchObject({ role: 'ADMIN', keyName: DEMO_ADMIN_KEY_NAME, organizationId: null });
+    expect(await authenticate(db.sql, first.adminKey!)).toMatchObject({ role: 'ADMIN', keyName: DEMO_ADMIN_KEY_NAME, organizationId: null });
   });
 
   it('has the organizations of the patents, with their roles', async () => {
@@ -249,8 +249,8 @@ describe('resetDemoWorld', () => {
     expect(await counts()).toEqual(EXPECTED_COUNTS);
     expect((await clientNetworks())['client 106']).toBe('sp2');
     expect(await db.prisma.organization.findUnique({ where: { slug: 'intruder' } })).toBeNull();
-    expect(await authenticate(db.prisma, adminKey)).toMatchObject({ role: 'ADMIN' });
-    expect(await authenticate(db.prisma, first.adminKey!)).toBeNull();
+    expect(await authenticate(db.sql, adminKey)).toMatchObject({ role: 'ADMIN' });
+    expect(await authenticate(db.sql, first.adminKey!)).toBeNull();
   });
 });
 
