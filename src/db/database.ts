@@ -1,6 +1,7 @@
 // Contract of the database handle; the implementation lands with src/db/open.ts.
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { NotificationHandlers, Unlisten } from './notifications.ts';
 import type { RawSql } from './raw-sql.ts';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
@@ -31,6 +32,11 @@ export interface Database {
   migrationAdapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Hears the payload of every NOTIFY on `channel` (from any connection, once its transaction
+   * commits) until the returned function is called. See notifications.ts.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<Unlisten>;
   /** Pool occupancy for /metrics; null for PGlite, which has one in-process connection. */
   poolStats(): PoolStats | null;
   close(): Promise<void>;

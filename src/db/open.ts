@@ -7,6 +7,7 @@ import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { PGliteAdapterFactory, PostgresMigrationAdapterFactory, postgresClientAdapterFactory } from './adapters.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
+import { listenPGlite, listenPostgres } from './notifications.ts';
 import type { Database, DatabaseOptions } from './database.ts';
 import { pgliteRawSql, postgresRawSql } from './raw-sql.ts';
 
@@ -28,6 +29,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     sql: postgresRawSql(pool, options.onQuery),
     migrationAdapterFactory: new PostgresMigrationAdapterFactory(url),
     ping: () => ping(prisma),
+    listen: (channel, handlers) => listenPostgres(url, channel, handlers),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: once(async () => {
       try {
@@ -62,6 +64,7 @@ async function openPGlite(options: DatabaseOptions): Promise<Database> {
     sql: pgliteRawSql(db, options.onQuery),
     migrationAdapterFactory: new PGliteAdapterFactory(db),
     ping: () => ping(prisma),
+    listen: (channel, handlers) => listenPGlite(db, channel, handlers),
     poolStats: () => null,
     close: once(async () => {
       try {
