@@ -22,6 +22,7 @@ import { CounterJournal } from './accounting/counter-journal.ts';
 import { TransferRecorder } from './accounting/recorder.ts';
 import { Coordinator } from './coordinator/coordinator.ts';
 import { ReportEngine } from './reports/engine.ts';
+import { AlertFeed } from './reports/alert-feed.ts';
 
 export interface PathLedger {
   /** Where the API answers, e.g. http://localhost:4000 (the API is at /graphql). */
@@ -129,6 +130,7 @@ export interface Services {
   recorder: TransferRecorder;
   coordinator: Coordinator;
   engine: ReportEngine;
+  alertFeed: AlertFeed;
 }
 
 export interface ServedDatabase extends HttpServer {
@@ -155,6 +157,7 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
   });
   // Batches a previous run acknowledged but did not fold (it stopped or crashed) go in now.
   counters.notify();
+  const alertFeed = await AlertFeed.open(db, logger);
   const server = await createHttpServer({
     config,
     logger,
@@ -162,21 +165,38 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
     schema: createExecutableSchema(),
     db,
     authenticate: sharedAuthentication(db.sql),
-    createContext: ({ principal }) => createContext({ db, principal, limits: config.graphql, paths, recorder, counters, coordinator, settlementGraceHours: config.reports.settlementGraceHours, rawRetentionDays: config.accounting.rawRetentionDays }),
+    createContext: ({ principal, keyStillValid }) =>
+      createContext({
+        db,
+        principal,
+        limits: config.graphql,
+        paths,
+        recorder,
+        counters,
+        coordinator,
+        settlementGraceHours: config.reports.settlementGraceHours,
+        rawRetentionDays: config.accounting.rawRetentionDays,
+        alertFeed,
+        ...(keyStillValid ? { keyStillValid } : {}),
+      }),
     plugins: [registryChangesPlugin([paths, recorder, coordinator])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
+  }).catch(async (error: unknown) => {
+    await alertFeed.close();
+    throw error;
   });
   const running = engine;
   running.start();
   return {
     server: server.server,
-    services: { paths, counters, recorder, coordinator, engine: running },
+    services: { paths, counters, recorder, coordinator, engine: running, alertFeed },
     close: async () => {
       clearInterval(sweeper);
       try {
         await running.stop();
         await server.close();
       } finally {
+        await alertFeed.close();
         await counters.stop();
       }
     },

@@ -1,5 +1,6 @@
 // What every resolver receives: the caller's access, the database, and loaders that see with
-// the caller's eyes. One context per request, so loader caches never outlive it.
+// the caller's eyes. One context per request, so loader caches never outlive it; a subscription
+// keeps its context while it lasts and renews the loaders for each event (renewLoaders).
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { Access } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -9,6 +10,7 @@ import type { CounterJournal } from '../accounting/counter-journal.ts';
 import type { Coordinator } from '../coordinator/coordinator.ts';
 import { DEFAULT_GRACE_HOURS } from '../reports/invoices.ts';
 import type { TransferRecorder } from '../accounting/recorder.ts';
+import type { AlertFeed } from '../reports/alert-feed.ts';
 import { createDirectoryLoaders, createLoaders, type DirectoryLoaders, type Loaders } from './loaders.ts';
 import type { PageLimits } from './pagination.ts';
 
@@ -35,6 +37,13 @@ export interface GraphQLContext {
   settlementGraceHours: number;
   /** Days raw events are kept (0: for good), so traffic reports can say when some are gone. */
   rawRetentionDays: number;
+  /** New alerts as they fire, for subscriptions. */
+  alertFeed: Pick<AlertFeed, 'subscribe'>;
+  /**
+   * Whether the caller's key is still good: a subscription outlives the moment its key was
+   * checked. Always true over HTTP, where each request is checked as it comes.
+   */
+  keyStillValid(): Promise<boolean>;
 }
 
 export interface ContextOptions {
@@ -47,11 +56,35 @@ export interface ContextOptions {
   coordinator: Coordinator;
   settlementGraceHours?: number;
   rawRetentionDays?: number;
+  alertFeed?: Pick<AlertFeed, 'subscribe'>;
+  keyStillValid?: () => Promise<boolean>;
 }
 
+const stillValid = () => Promise.resolve(true);
+const noAlerts: Pick<AlertFeed, 'subscribe'> = { subscribe: () => () => {} };
+
 // Plain properties, no getters: Apollo Server copies the context object, which would run them.
-export function createContext({ db, principal, limits, paths, recorder, counters, coordinator, settlementGraceHours = DEFAULT_GRACE_HOURS, rawRetentionDays = 0 }: ContextOptions): GraphQLContext {
+export function createContext({
+  db,
+  principal,
+  limits,
+  paths,
+  recorder,
+  counters,
+  coordinator,
+  settlementGraceHours = DEFAULT_GRACE_HOURS,
+  rawRetentionDays = 0,
+  alertFeed = noAlerts,
+  keyStillValid = stillValid,
+}: ContextOptions): GraphQLContext {
   const access = new Access(principal);
   const directory = createDirectoryLoaders(db.prisma);
-  return { prisma: db.prisma, access, limits, directory, loaders: createLoaders(db.prisma, access.visibility, directory), paths, recorder, counters, coordinator, settlementGraceHours, rawRetentionDays };
+  const loaders = createLoaders(db.prisma, access.visibility, directory);
+  return { prisma: db.prisma, access, limits, directory, loaders, paths, recorder, counters, coordinator, settlementGraceHours, rawRetentionDays, alertFeed, keyStillValid };
+}
+
+/** Fresh loaders for the next event of a subscription: what one event read must not be served stale to the next. */
+export function renewLoaders(ctx: GraphQLContext): void {
+  ctx.directory = createDirectoryLoaders(ctx.prisma);
+  ctx.loaders = createLoaders(ctx.prisma, ctx.access.visibility, ctx.directory);
 }

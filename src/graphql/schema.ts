@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildSchema, type GraphQLSchema, type GraphQLFieldResolver, isObjectType, isAbstractType } from 'graphql';
 import type { Resolvers } from '../generated/graphql.ts';
-import { alertMutations, alertQueries, alertTypes } from './resolvers/alerts.ts';
+import { alertMutations, alertQueries, alertSubscriptions, alertTypes } from './resolvers/alerts.ts';
 import { coordinatorMutations, coordinatorQueries, coordinatorTypes } from './resolvers/coordinator.ts';
 import { invoiceMutations, invoiceQueries, invoiceTypes } from './resolvers/invoices.ts';
 import { Mutation } from './resolvers/mutations.ts';
@@ -16,6 +16,8 @@ import { trafficQueries, trafficTypes } from './resolvers/traffic.ts';
 import { transferMutations } from './resolvers/transfers.ts';
 import { types } from './resolvers/types.ts';
 import { BigIntScalar, DateTime, Decimal, IPAddress } from './scalars.ts';
+
+type FieldResolver = GraphQLFieldResolver<unknown, unknown> | { subscribe: GraphQLFieldResolver<unknown, unknown>; resolve?: GraphQLFieldResolver<unknown, unknown> };
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 
@@ -40,6 +42,7 @@ export const resolvers: Resolvers = {
     coordinatorTypes,
     { Query: { ...Query, ...pathQuery, ...trafficQueries, ...invoiceQueries, ...alertQueries, ...policyQueries, ...reportQueries, ...coordinatorQueries } },
     { Mutation: { ...Mutation, ...transferMutations, ...invoiceMutations, ...alertMutations, ...policyMutations, ...reportMutations, ...coordinatorMutations } },
+    { Subscription: { ...alertSubscriptions } },
   ),
   DateTime,
   BigInt: BigIntScalar,
@@ -67,10 +70,12 @@ export function createExecutableSchema(): GraphQLSchema {
     }
     if (!isObjectType(type)) throw new Error(`Cannot attach resolvers to ${typeName}.`);
     const fields = type.getFields();
-    for (const [fieldName, resolve] of Object.entries(typeResolvers as Record<string, GraphQLFieldResolver<unknown, unknown>>)) {
+    for (const [fieldName, resolver] of Object.entries(typeResolvers as Record<string, FieldResolver>)) {
       const field = fields[fieldName];
       if (!field) throw new Error(`Resolver for ${typeName}.${fieldName}, which schema.graphql does not define.`);
-      field.resolve = resolve;
+      // A subscription field has its event stream (subscribe) and, optionally, how each event maps to its value.
+      if (typeof resolver === 'function') field.resolve = resolver;
+      else Object.assign(field, resolver);
     }
   }
   return schema;

@@ -1,30 +1,32 @@
 // The HTTP face of PathLedger, on plain node:http: /graphql through Apollo Server's integration
-// API (executeHTTPGraphQLRequest), /ingest for streams of transfers (the handler is passed in),
-// /healthz for load balancers and /metrics for Prometheus. Everything it needs is passed in, so
-// tests can serve any schema with a fake database.
+// API (executeHTTPGraphQLRequest) and, upgraded to WebSocket, for subscriptions (subscriptions.ts);
+// /ingest for streams of transfers (the handler is passed in), /healthz for load balancers and
+// /metrics for Prometheus. Everything it needs is passed in, so tests can serve any schema with a
+// fake database.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
-import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { ErrorCode, UnreachableCaseError, apiError } from '../graphql/errors.ts';
 import { depthLimitRule } from '../graphql/limits/depth.ts';
-import { errorCode } from '../graphql/plugins/error-code.ts';
+import { formatError } from '../graphql/format-error.ts';
 import { metricsPlugin } from '../graphql/plugins/metrics.ts';
 import { queryCostPlugin } from '../graphql/plugins/query-cost.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { RateLimiter, rateLimitHeaders } from './rate-limit.ts';
+import { createSubscriptionServer } from './subscriptions.ts';
 
 export interface HttpServerDeps {
   config: Pick<Config, 'server' | 'graphql' | 'rateLimit'>;
@@ -34,8 +36,8 @@ export interface HttpServerDeps {
   db: Pick<Database, 'ping' | 'poolStats'>;
   /** The principal behind an API key, or null for an unknown or revoked one. */
   authenticate(token: string): Promise<Principal | null>;
-  /** The GraphQL context of one request. */
-  createContext(args: { principal: Principal | null; requestId: string }): object;
+  /** The GraphQL context of one request, or of one subscription (which says how to check its key again). */
+  createContext(args: { principal: Principal | null; requestId: string; keyStillValid?: () => Promise<boolean> }): object;
   /** Milliseconds, for the rate limiter; injectable for tests. */
   now?: () => number;
   /** Plugins of the application's own (the HTTP server's are always there). */
@@ -121,7 +123,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     // main.ts owns the signals and shuts down in order; Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
     validationRules: [depthLimitRule(config.graphql.maxDepth)],
-    formatError: (formatted, error) => formatError(formatted, error, requests.getStore(), logger),
+    formatError: (formatted, error) => formatError(formatted, error, requests.getStore()?.requestId, logger),
     plugins: [
       queryCostPlugin({ maxCost: config.graphql.maxCost, defaultPageSize: config.graphql.defaultPageSize }),
       metricsPlugin(metrics),
@@ -162,6 +164,28 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     });
   };
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => serve(req, res, false));
+  // Subscriptions, when the schema has them: WebSocket upgrades of /graphql (subscriptions.ts).
+  const subscriptions = deps.schema.getSubscriptionType()
+    ? createSubscriptionServer({
+        schema: deps.schema,
+        logger,
+        limits: { maxDepth: config.graphql.maxDepth, maxCost: config.graphql.maxCost, defaultPageSize: config.graphql.defaultPageSize },
+        maxMessageBytes: config.server.maxBodyBytes,
+        authenticate: deps.authenticate,
+        createContext: deps.createContext,
+      })
+    : null;
+  if (subscriptions) metrics.observeSubscriptions(() => subscriptions.connections);
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (draining) return refuse('503 Service Unavailable');
+    if (!subscriptions || routeOf(parseUrl(req.url).pathname) !== '/graphql') return refuse('404 Not Found');
+    // Each connection checks a key: opening them counts against the address's rate like requests do.
+    if (limiter && !limiter.take(`ip:${clientAddress(req)}`).allowed) return refuse('429 Too Many Requests');
+    subscriptions.upgrade(req, socket, head);
+  });
   // Answered by the route once it knows it wants the body: a refused request (a bad key, a body
   // over the limit) is refused before the client sends it.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => serve(req, res, true));
@@ -363,6 +387,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   const close = () =>
     (closing ??= (async () => {
       draining = true;
+      await subscriptions?.close();
       // The callback's error (the server never listened) needs no handling: it is closed either way.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -437,27 +462,6 @@ function operationNamePlugin(requests: AsyncLocalStorage<RequestState>): ApolloS
       };
     },
   };
-}
-
-/**
- * Errors the API means to send (they have a code) go out as they are. Anything else is a bug or
- * an outage somewhere below (a database error, a null where the schema promises a value): its
- * message could reveal internals, so the client gets the request id and the log gets the rest.
- */
-function formatError(formatted: GraphQLFormattedError, error: unknown, state: RequestState | undefined, logger: Logger): GraphQLFormattedError {
-  const code = errorCode(error);
-  if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
-    const requestId = state?.requestId ?? 'unknown';
-    logger.error({ err: unwrapResolverError(error), requestId, path: formatted.path }, 'unexpected error in a GraphQL request');
-    return {
-      message: `internal error, request id ${requestId}`,
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code, requestId },
-    };
-  }
-  if (formatted.extensions?.code === code) return formatted;
-  return { ...formatted, extensions: { ...formatted.extensions, code } };
 }
 
 type Credentials = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; token: string };

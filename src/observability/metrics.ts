@@ -20,6 +20,8 @@ export interface Metrics {
    * whose stats are null) gets none, rather than gauges that always say 0.
    */
   observeDatabasePool(poolStats: () => PoolStats | null): void;
+  /** Adds a gauge of the WebSocket connections open for subscriptions, read at scrape time. */
+  observeSubscriptions(connections: () => number): void;
   /** The Prometheus text exposition. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -84,6 +86,17 @@ export function createMetrics(): Metrics {
     gauge('pathledger_db_pool_waiting_clients', 'Queries waiting for a connection from the PostgreSQL pool.', (stats) => stats.waiting);
   };
 
+  const observeSubscriptions = (connections: () => number) => {
+    new Gauge({
+      name: 'pathledger_subscription_connections',
+      help: 'WebSocket connections open for GraphQL subscriptions.',
+      registers,
+      collect() {
+        this.set(connections());
+      },
+    });
+  };
+
   return {
     registry,
     graphqlRequests,
@@ -92,6 +105,7 @@ export function createMetrics(): Metrics {
     httpRequests,
     operationLabel,
     observeDatabasePool,
+    observeSubscriptions,
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

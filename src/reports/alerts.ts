@@ -25,6 +25,7 @@ import type { AlertRule, PrismaClient } from '../generated/prisma/client.ts';
 import type { AlertLevel } from '../generated/prisma/enums.ts';
 import { failureReason } from '../observability/failure-reason.ts';
 import type { TrafficStore } from '../traffic/report.ts';
+import { announceFired } from './alert-feed.ts';
 import { alertPeriodContaining, previousAlertPeriod } from './alert-periods.ts';
 import { objectUsage, windowKey, type Usage, type UsageWindow } from './alert-usage.ts';
 import { savedReportTotal } from './saved-reports.ts';
@@ -189,7 +190,7 @@ export function approachingBound(threshold: bigint, percent: number): bigint {
 
 /**
  * Inserts the alerts not fired before and, for each new one whose rule has a webhook, its
- * delivery, in one transaction. The insert is in candidate order, so within a period APPROACHING
+ * delivery, in one transaction that also announces them to subscribers (alert-feed.ts). The insert is in candidate order, so within a period APPROACHING
  * gets the smaller id.
  */
 async function record(prisma: PrismaClient, candidates: readonly FiredAlert[], rules: ReadonlyMap<string, AlertRule>): Promise<{ fired: FiredAlert[]; deliveries: number }> {
@@ -212,6 +213,7 @@ async function record(prisma: PrismaClient, candidates: readonly FiredAlert[], r
     // RETURNING comes back in no promised order: put the new ones back in candidate order.
     const isNew = new Set(rows.map((row) => row.id));
     const fired = candidates.filter((alert) => isNew.has(alert.id));
+    await announceFired(tx, fired.map((alert) => alert.id));
     const deliveries = fired.flatMap((alert) => {
       const rule = rules.get(alert.ruleId)!;
       return rule.webhookUrl === null ? [] : [{ id: uuidV7(), alertId: alert.id, url: rule.webhookUrl, body: alertWebhookBody(alert, rule), due: alert.firedAt }];

@@ -24,6 +24,7 @@ import { evaluateAlerts, type AlertEvaluation } from '../../src/reports/alerts.t
 import { verifySignature, WebhookDeliverer } from '../../src/reports/webhooks.ts';
 import type { TrafficStore } from '../../src/traffic/report.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { berlin, sendHamlet } from '../support/hamlet.ts';
 
 let api: TestApi;
 let store: TrafficStore;
@@ -72,29 +73,7 @@ async function startReceiver(status: (seenBefore: number) => number): Promise<Re
 
 // --- the story's pieces ---------------------------------------------------------------------
 
-const berlin = (day: number, time: string) => new Date(`2026-11-${day}T${time}:00+01:00`);
-
-async function hamlet(id: string, day: number, time: string, bytes: number) {
-  const start = berlin(day, time);
-  const result = await api.admin(`mutation($input: RecordTransfersInput!) { recordTransfers(input: $input) { accepted rejected { message } } }`, {
-    input: {
-      reporter: 'distributor-142',
-      transfers: [
-        {
-          id,
-          source: '23.72.14.2',
-          destination: '79.214.61.102',
-          bytes: String(bytes),
-          startedAt: start.toISOString(),
-          endedAt: new Date(start.getTime() + 5 * 60_000).toISOString(),
-          content: { title: 'Hamlet', owner: 'moviestudio' },
-          type: 'CDN_DOWNLOAD',
-        },
-      ],
-    },
-  });
-  expect(result.data.recordTransfers).toEqual({ accepted: 1, rejected: [] });
-}
+const hamlet = (id: string, day: number, time: string, bytes: number) => sendHamlet(api, id, day, time, bytes);
 
 /** What a run fired, as [level, value, bound, period start] (UTC), in order. */
 const firedIn = (run: AlertEvaluation) => run.fired.map((alert) => [alert.level, String(alert.value), String(alert.bound), alert.periodStart.toISOString()]);

@@ -50,6 +50,7 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
   const server = await serveDatabase(db, config, createLogger(config), ipData);
   const url = `${(await listen(server, 0, '127.0.0.1')).url}/graphql`;
 
+  let closing: Promise<void> | undefined;
   const gql = async (query: string, variables: Record<string, unknown> = {}, key: string | null = null): Promise<GraphQLResult> => {
     const response = await fetch(url, {
       method: 'POST',
@@ -73,10 +74,12 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     admin: (query, variables) => gql(query, variables, adminKey),
     keyFor,
     settle: () => new CounterJournal(db.sql).settle(),
-    async close() {
-      await server.close();
-      ipData.close();
-      await db.drop();
-    },
+    // Once, however often called: a test may stop the server itself before afterAll does.
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        ipData.close();
+        await db.drop();
+      })()),
   };
 }

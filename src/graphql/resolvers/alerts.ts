@@ -2,13 +2,15 @@
 // src/reports/webhooks.ts do the work.
 import DataLoader from 'dataloader';
 import type { Alert, Prisma, PrismaClient, WebhookAttempt, WebhookDelivery } from '../../generated/prisma/client.ts';
-import type { MutationResolvers, QueryResolvers, Resolvers } from '../../generated/graphql.ts';
+import type { MutationResolvers, QueryResolvers, Resolvers, SubscriptionResolvers } from '../../generated/graphql.ts';
 import type { Visibility } from '../../auth/visibility.ts';
 import { arrayLiteral } from '../../accounting/event-rows.ts';
 import { isUuid } from '../../domain/validate.ts';
 import { rowId } from '../../domain/references.ts';
 import { createAlertRule, deleteAlertRule, updateAlertRule } from '../../reports/alerts.ts';
-import type { GraphQLContext } from '../context.ts';
+import { firedAlertStream } from '../../reports/alert-feed.ts';
+import { renewLoaders, type GraphQLContext } from '../context.ts';
+import { notFound } from '../errors.ts';
 import { toGlobalId } from '../global-id.ts';
 import type { ChildPage, PageRequest } from '../loaders.ts';
 import { parsePage, toConnection, type Page } from '../pagination.ts';
@@ -147,6 +149,27 @@ export const alertMutations: Pick<MutationResolvers, 'createAlertRule' | 'update
       await deleteAlertRule(ctx.prisma, id, guard);
       return toGlobalId('AlertRule', id);
     });
+  },
+};
+
+export const alertSubscriptions: Pick<SubscriptionResolvers, 'alertFired'> = {
+  alertFired: {
+    subscribe: async (_, args, ctx) => {
+      const visible = ctx.access.reader().alert ?? {};
+      const ruleId = args.rule == null ? undefined : await queryInput(async () => rowId(['rule'], args.rule!, 'AlertRule'));
+      // A rule the key cannot see (or that is gone) would just never fire here: say so instead.
+      if (ruleId !== undefined && !(await ctx.loaders.alertRule.load(ruleId))) throw notFound('alert rule', args.rule!);
+      const level = args.level ?? undefined;
+      return firedAlertStream(ctx.alertFeed, async (ids) => {
+        if (!(await ctx.keyStillValid())) return null;
+        renewLoaders(ctx);
+        const rows = await ctx.prisma.alert.findMany({
+          where: { id: { in: [...ids] }, ruleId, level, AND: [visible] },
+          orderBy: [{ firedAt: 'asc' }, { id: 'asc' }],
+        });
+        return rows.map((alert) => ({ alertFired: alert }));
+      });
+    },
   },
 };
 
