@@ -5,7 +5,7 @@
 // backup grants nothing. The key itself is returned once, by `createApiKey`.
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKey, PrismaClient } from '../generated/prisma/client.ts';
-import { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { ApiKeyRole, type OrganizationRole } from '../generated/prisma/enums.ts';
 import { InputError } from '../domain/input-error.ts';
 import type { UserErrorCode } from '../generated/graphql.ts';
 import { isScopedRole, type Principal } from './principal.ts';
@@ -150,9 +150,10 @@ export async function authenticate(sql: SqlRunner, token: string): Promise<Princ
   // Raw SQL, not Prisma: this runs on every request, and the ORM's own work per call cost more
   // than the lookup (measured on the coordinator bench). Whether lastUsedAt is stale is worked
   // out in SQL, so no timestamp without a time zone has to be read back into a Date.
-  const [key] = await sql.query<{ id: string; name: string; role: ApiKeyRole; organizationId: string | null; stale: boolean }>(
-    `SELECT "id"::text AS "id", "name", "role"::text AS "role", "organizationId"::text AS "organizationId", ` +
-      `("lastUsedAt" IS NULL OR "lastUsedAt" < $2::timestamp) AS "stale" FROM "ApiKey" WHERE "hash" = $1 AND "revokedAt" IS NULL`,
+  const [key] = await sql.query<{ id: string; name: string; role: ApiKeyRole; organizationId: string | null; organizationRoles: OrganizationRole[] | null; stale: boolean }>(
+    `SELECT k."id"::text AS "id", k."name", k."role"::text AS "role", k."organizationId"::text AS "organizationId", ` +
+      `o."roles"::text[] AS "organizationRoles", (k."lastUsedAt" IS NULL OR k."lastUsedAt" < $2::timestamp) AS "stale" ` +
+      `FROM "ApiKey" AS k LEFT JOIN "Organization" AS o ON o."id" = k."organizationId" WHERE k."hash" = $1 AND k."revokedAt" IS NULL`,
     [hashApiKey(token), staleBefore],
   );
   if (key === undefined) return null;
@@ -165,7 +166,13 @@ export async function authenticate(sql: SqlRunner, token: string): Promise<Princ
       .query(`UPDATE "ApiKey" SET "lastUsedAt" = $2::timestamp WHERE "id" = $1::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < $3::timestamp)`, [key.id, now.toISOString(), staleBefore])
       .catch(() => undefined);
   }
-  return { keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId };
+  return {
+    keyId: key.id,
+    keyName: key.name,
+    role: key.role,
+    organizationId: key.organizationId,
+    ...(key.organizationRoles ? { organizationRoles: key.organizationRoles } : {}),
+  };
 }
 
 /**

@@ -90,7 +90,12 @@ describe('createApiKey', () => {
 describe('authenticate', () => {
   it('returns the principal of a key in force', async () => {
     const { key, apiKey } = await createApiKey(db.prisma, { name: 'sp1 portal', role: 'VIEWER', organizationSlug: 'sp1' });
-    expect(await authenticate(db.sql, key)).toEqual({ keyId: apiKey.id, keyName: 'sp1 portal', role: 'VIEWER', organizationId: sp1 });
+    expect(await authenticate(db.sql, key)).toEqual({ keyId: apiKey.id, keyName: 'sp1 portal', role: 'VIEWER', organizationId: sp1, organizationRoles: ['SERVICE_PROVIDER'] });
+  });
+
+  it('returns a global key without an organization or its roles', async () => {
+    const { key, apiKey } = await createApiKey(db.prisma, { name: 'ops', role: 'ADMIN' });
+    expect(await authenticate(db.sql, key)).toEqual({ keyId: apiKey.id, keyName: 'ops', role: 'ADMIN', organizationId: null });
   });
 
   it('returns null for malformed, unknown and revoked keys', async () => {
