@@ -47,8 +47,11 @@ interface HolderList {
   assigned: Set<string>;
 }
 
+/** A peer as the index keeps it: with the lists it is in, so that an assignment reaches them without a lookup. */
+type IndexedPeer = Peer & { signature: string; lists: HolderList[] };
+
 export class AvailabilityIndex {
-  private readonly peers = new Map<string, Peer & { signature: string }>();
+  private readonly peers = new Map<string, IndexedPeer>();
   /** content → network → holders. */
   private readonly holders = new Map<string, Map<string, HolderList>>();
   /** network → online client ids. */
@@ -60,14 +63,16 @@ export class AvailabilityIndex {
   report(report: PeerReport): Peer {
     const signature = holdingsSignature(report);
     const previous = this.peers.get(report.clientId);
-    const peer = {
+    const peer: IndexedPeer = {
       ...report,
       holdingsByContent: new Map(report.holdings.map((holding) => [holding.contentId, holding])),
       lastAssignedAt: previous?.lastAssignedAt ?? 0,
       signature,
+      lists: [],
     };
     // A heartbeat: same network, same holdings; the lists stand as they are.
     if (previous && previous.signature === signature && previous.networkId === report.networkId) {
+      peer.lists = previous.lists;
       this.peers.set(peer.clientId, peer);
       return peer;
     }
@@ -83,6 +88,7 @@ export class AvailabilityIndex {
       if (!list) byNetwork.set(peer.networkId, (list = { neverAssigned: new Set(), assigned: new Set() }));
       // A peer assigned before joins a list it was not in at the end: as if just assigned.
       (peer.lastAssignedAt === 0 ? list.neverAssigned : list.assigned).add(peer.clientId);
+      peer.lists.push(list);
     }
     return peer;
   }
@@ -141,12 +147,12 @@ export class AvailabilityIndex {
   markAssigned(clientId: string, at = this.now()): void {
     const peer = this.peers.get(clientId);
     if (!peer) return;
+    // A peer is in the lists' neverAssigned until its first assignment, in assigned after.
+    const first = peer.lastAssignedAt === 0;
     peer.lastAssignedAt = at;
-    for (const holding of peer.holdings) {
-      const list = this.holders.get(holding.contentId)?.get(peer.networkId);
-      if (!list) continue;
-      list.neverAssigned.delete(clientId);
-      list.assigned.delete(clientId);
+    for (const list of peer.lists) {
+      if (first) list.neverAssigned.delete(clientId);
+      else list.assigned.delete(clientId);
       list.assigned.add(clientId);
     }
   }

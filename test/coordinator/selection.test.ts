@@ -112,3 +112,49 @@ describe('availability', () => {
     expect([...index.networksHolding('robinhood')]).toEqual([]);
   });
 });
+
+describe('least recently assigned first, in every list a peer is in', () => {
+  // Three SP2 peers holding both RobinHood and Hamlet; a heartbeat or a new report between assignments.
+  function twoContents() {
+    const index = new AvailabilityIndex(() => NOW);
+    const report = (clientId: string, contents = ['robinhood', 'hamlet']) =>
+      index.report({
+        clientId,
+        networkId: 'sp2',
+        country: 'FR',
+        address: `198.51.100.${clientId.slice(1)}`,
+        spareUplinkBps: 10 * MBIT,
+        optedIn: true,
+        holdings: contents.map((contentId) => ({ contentId, complete: true, pieces: null })),
+        expiresAt: NOW + 60_000,
+      });
+    for (const peer of ['p1', 'p2', 'p3']) report(peer);
+    const order = (contentId: string) => [...index.holdersIn(contentId, 'sp2')].map((peer) => peer.clientId);
+    return { index, report, order };
+  }
+
+  it('moves an assigned peer to the end of the lists of everything it holds, not only of what it was assigned for', () => {
+    const { index, order } = twoContents();
+    index.markAssigned('p1', NOW - 30);
+    expect(order('robinhood')).toEqual(['p2', 'p3', 'p1']);
+    expect(order('hamlet')).toEqual(['p2', 'p3', 'p1']);
+    index.markAssigned('p2', NOW - 20);
+    index.markAssigned('p1', NOW - 10);
+    expect(order('robinhood')).toEqual(['p3', 'p2', 'p1']);
+    expect(order('hamlet')).toEqual(['p3', 'p2', 'p1']);
+  });
+
+  it('keeps the order through a heartbeat, and after a report that changes what a peer holds', () => {
+    const { index, report, order } = twoContents();
+    index.markAssigned('p1', NOW - 30);
+    index.markAssigned('p2', NOW - 20);
+    report('p1'); // heartbeat: same holdings
+    expect(order('hamlet')).toEqual(['p3', 'p1', 'p2']);
+    report('p3', ['robinhood']); // p3 no longer holds Hamlet
+    expect(order('hamlet')).toEqual(['p1', 'p2']);
+    index.markAssigned('p3', NOW - 5);
+    index.markAssigned('p1', NOW);
+    expect(order('robinhood')).toEqual(['p2', 'p3', 'p1']);
+    expect(order('hamlet')).toEqual(['p2', 'p1']);
+  });
+});
