@@ -6,7 +6,8 @@ import { ErrorCode } from './errors.ts';
 import { errorCode } from './plugins/error-code.ts';
 
 /**
- * Errors the API means to send (they have a code) go out as they are. Anything else is a bug or
+ * Errors the API means to send (they have a code) go out as they are, with their code in
+ * `extensions.code`. Anything else is a bug or
  * an outage somewhere below (a database error, a null where the schema promises a value): its
  * message could reveal internals, so the client gets the request id and the log gets the rest.
  */
@@ -21,6 +22,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, re
       extensions: { code, requestId: requestId ?? 'unknown' },
     };
   }
-  if (formatted.extensions?.code === code) return formatted;
-  return { ...formatted, extensions: { ...formatted.extensions, code } };
+  // `http` (the status an error asks for) is for the server, never the client; Apollo Server takes
+  // it out before this runs, graphql-ws does not.
+  const { http: _status, ...extensions } = formatted.extensions ?? {};
+  return { ...formatted, extensions: { ...extensions, code } };
 }

@@ -25,6 +25,7 @@ import { metricsPlugin } from '../graphql/plugins/metrics.ts';
 import { queryCostPlugin } from '../graphql/plugins/query-cost.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { bearerToken } from './bearer.ts';
 import { RateLimiter, rateLimitHeaders } from './rate-limit.ts';
 import { createSubscriptionServer } from './subscriptions.ts';
 
@@ -462,14 +463,6 @@ function operationNamePlugin(requests: AsyncLocalStorage<RequestState>): ApolloS
       };
     },
   };
-}
-
-type Credentials = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; token: string };
-
-function bearerToken(header: string | undefined): Credentials {
-  if (header === undefined) return { kind: 'none' };
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  return match?.[1] ? { kind: 'token', token: match[1] } : { kind: 'malformed' };
 }
 
 /** A caller's request id is kept if it is a plausible id; anything else could forge log lines. */

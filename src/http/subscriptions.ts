@@ -35,6 +35,7 @@ import { formatError } from '../graphql/format-error.ts';
 import { queryCost, queryTooCostly } from '../graphql/limits/cost.ts';
 import { depthLimitRule } from '../graphql/limits/depth.ts';
 import type { Logger } from '../observability/logger.ts';
+import { bearerToken } from './bearer.ts';
 
 export interface SubscriptionServerDeps {
   schema: GraphQLSchema;
@@ -89,22 +90,21 @@ export function createSubscriptionServer(deps: SubscriptionServerDeps): Subscrip
       // graphql-js's own errors about the request (a variable of the wrong type) have no code and
       // no path (a resolver's error has one); Apollo calls them BAD_USER_INPUT too.
       const coded = error.extensions.code === undefined && error.path === undefined ? withCode(error, ErrorCode.BAD_USER_INPUT) : error;
-      const { http: _status, ...extensions } = coded.toJSON().extensions ?? {};
-      return formatError({ ...coded.toJSON(), extensions }, coded, connection?.id, logger);
+      return formatError(coded.toJSON(), coded, connection?.id, logger);
     });
 
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
       onConnect: async (ctx) => {
-        const header = credentialsOf(ctx.connectionParams) ?? ctx.extra.request.headers.authorization;
-        const token = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header)?.[1] : undefined;
+        const credentials = bearerToken(credentialsOf(ctx.connectionParams) ?? ctx.extra.request.headers.authorization);
         const refuse = (code: number, reason: string) => {
           ctx.extra.socket.close(code, reason);
           return false;
         };
-        if (header === undefined) return refuse(CloseCode.Unauthorized, 'An API key is required: connection_init payload {"authorization": "Bearer <key>"}.');
-        if (!token) return refuse(CloseCode.Unauthorized, 'The authorization must be `Bearer <API key>`.');
+        if (credentials.kind === 'none') return refuse(CloseCode.Unauthorized, 'An API key is required: connection_init payload {"authorization": "Bearer <key>"}.');
+        if (credentials.kind === 'malformed') return refuse(CloseCode.Unauthorized, 'The authorization must be `Bearer <API key>`.');
+        const { token } = credentials;
         const principal = await deps.authenticate(token);
         if (!principal) return refuse(CloseCode.Forbidden, 'The API key is not valid or was revoked.');
         const connection: Connection = { id: randomUUID(), token, principal };
