@@ -78,13 +78,15 @@ export function createContext({
   keyStillValid = stillValid,
 }: ContextOptions): GraphQLContext {
   const access = new Access(principal);
-  const directory = createDirectoryLoaders(db.prisma);
-  const loaders = createLoaders(db.prisma, access.visibility, directory);
-  return { prisma: db.prisma, access, limits, directory, loaders, paths, recorder, counters, coordinator, settlementGraceHours, rawRetentionDays, alertFeed, keyStillValid };
+  return { prisma: db.prisma, access, limits, ...freshLoaders(db.prisma, access), paths, recorder, counters, coordinator, settlementGraceHours, rawRetentionDays, alertFeed, keyStillValid };
 }
 
 /** Fresh loaders for the next event of a subscription: what one event read must not be served stale to the next. */
 export function renewLoaders(ctx: GraphQLContext): void {
-  ctx.directory = createDirectoryLoaders(ctx.prisma);
-  ctx.loaders = createLoaders(ctx.prisma, ctx.access.visibility, ctx.directory);
+  Object.assign(ctx, freshLoaders(ctx.prisma, ctx.access));
+}
+
+function freshLoaders(prisma: PrismaClient, access: Access): Pick<GraphQLContext, 'directory' | 'loaders'> {
+  const directory = createDirectoryLoaders(prisma);
+  return { directory, loaders: createLoaders(prisma, access.visibility, directory) };
 }
