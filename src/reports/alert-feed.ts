@@ -79,19 +79,28 @@ export class AlertFeed {
  */
 export function firedAlertStream<T>(feed: Pick<AlertFeed, 'subscribe'>, load: (ids: readonly string[]) => Promise<T[] | null>): AsyncIterableIterator<T> {
   const ready: T[] = [];
-  let waiting: ((result: IteratorResult<T>) => void) | undefined;
+  let waiting: { resolve(result: IteratorResult<T>): void; reject(error: unknown): void } | undefined;
   let failed: { error: unknown } | undefined;
-  let rejectWaiting: ((error: unknown) => void) | undefined;
   let done = false;
   let loading: Promise<void> = Promise.resolve();
 
-  const finish = () => {
+  /**
+   * Stops listening. Left (or revoked): what is queued is dropped and a waiting read ends. Failed:
+   * what is queued is still read, then the error.
+   */
+  const end = (failure?: { error: unknown }) => {
     if (done) return;
     done = true;
     unsubscribe();
-    ready.length = 0;
-    waiting?.({ value: undefined, done: true });
+    const reader = waiting;
     waiting = undefined;
+    if (failure) {
+      if (reader) reader.reject(failure.error);
+      else failed = failure;
+    } else {
+      ready.length = 0;
+      reader?.resolve({ value: undefined, done: true });
+    }
   };
 
   const unsubscribe = feed.subscribe((ids) => {
@@ -101,25 +110,15 @@ export function firedAlertStream<T>(feed: Pick<AlertFeed, 'subscribe'>, load: (i
       try {
         rows = await load(ids);
       } catch (error) {
-        // The stream fails with it (the client is told); the next read reports it.
-        if (rejectWaiting) rejectWaiting(error);
-        else failed = { error };
-        waiting = undefined;
-        rejectWaiting = undefined;
-        done = true;
-        unsubscribe();
-        return;
+        return end({ error });
       }
-      if (rows === null) return finish();
+      if (rows === null) return end();
       if (done) return;
       for (const row of rows) {
-        if (waiting) {
-          waiting({ value: row, done: false });
-          waiting = undefined;
-          rejectWaiting = undefined;
-        } else {
-          ready.push(row);
-        }
+        const reader = waiting;
+        waiting = undefined;
+        if (reader) reader.resolve({ value: row, done: false });
+        else ready.push(row);
       }
     });
   });
@@ -134,12 +133,11 @@ export function firedAlertStream<T>(feed: Pick<AlertFeed, 'subscribe'>, load: (i
       }
       if (done) return Promise.resolve({ value: undefined, done: true });
       return new Promise<IteratorResult<T>>((resolve, reject) => {
-        waiting = resolve;
-        rejectWaiting = reject;
+        waiting = { resolve, reject };
       });
     },
     return() {
-      finish();
+      end();
       return Promise.resolve({ value: undefined, done: true });
     },
     [Symbol.asyncIterator]() {
