@@ -7,8 +7,8 @@
 // Indexed for the question the coordinator asks on every request: which online peers of network
 // N hold content C, least recently assigned first? So: content → network → peers, in that order
 // already, so that the first few are found without looking at the thousands behind them. Each
-// list is two insertion-ordered sets (a JS Set iterates in insertion order): peers never assigned,
-// in the order they came, then peers assigned, a peer moving to the end when it is assigned again.
+// list is two linked queues: peers never assigned, in the order they came, then peers assigned,
+// a peer moving to the end when it is assigned again.
 // A heartbeat that holds the same contents as before changes nothing but the report.
 
 /** What one client holds of one content. */
@@ -41,14 +41,63 @@ export interface Peer extends PeerReport {
   lastAssignedAt: number;
 }
 
-/** One content's holders in one network, least recently assigned first. */
-interface HolderList {
-  neverAssigned: Set<string>;
-  assigned: Set<string>;
+/**
+ * One content's holders in one network, least recently assigned first: peers never assigned in
+ * the order they came, then peers assigned, the least recent first. Each is an intrusive linked
+ * queue rather than a Set, because an assignment moves a peer to the end of every list it is in
+ * (twenty, for a peer holding twenty contents) on every request: unlinking and appending a place
+ * is a few pointer writes, where a Set's delete and add hash the id and, as entries churn,
+ * rebuild its table.
+ */
+class HolderList {
+  readonly neverAssigned = new PlaceQueue();
+  readonly assigned = new PlaceQueue();
+  constructor(
+    readonly contentId: string,
+    readonly networkId: string,
+  ) {}
+
+  get size(): number {
+    return this.neverAssigned.size + this.assigned.size;
+  }
 }
 
-/** A peer as the index keeps it: with the lists it is in, so that an assignment reaches them without a lookup. */
-type IndexedPeer = Peer & { signature: string; lists: HolderList[] };
+/** A peer's place in one holder list. */
+interface Place {
+  peer: IndexedPeer;
+  readonly holders: HolderList;
+  queue: PlaceQueue | null;
+  prev: Place | null;
+  next: Place | null;
+}
+
+class PlaceQueue {
+  first: Place | null = null;
+  last: Place | null = null;
+  size = 0;
+
+  append(place: Place): void {
+    place.queue = this;
+    place.prev = this.last;
+    place.next = null;
+    if (this.last) this.last.next = place;
+    else this.first = place;
+    this.last = place;
+    this.size++;
+  }
+
+  remove(place: Place): void {
+    if (place.prev) place.prev.next = place.next;
+    else this.first = place.next;
+    if (place.next) place.next.prev = place.prev;
+    else this.last = place.prev;
+    place.queue = place.prev = place.next = null;
+    this.size--;
+  }
+}
+
+/** A peer as the index keeps it: with its places in the holder lists, so that an assignment reaches them without a lookup. */
+type IndexedPeer = Peer & { signature: string; places: Place[] };
 
 export class AvailabilityIndex {
   private readonly peers = new Map<string, IndexedPeer>();
@@ -68,11 +117,12 @@ export class AvailabilityIndex {
       holdingsByContent: new Map(report.holdings.map((holding) => [holding.contentId, holding])),
       lastAssignedAt: previous?.lastAssignedAt ?? 0,
       signature,
-      lists: [],
+      places: [],
     };
-    // A heartbeat: same network, same holdings; the lists stand as they are.
+    // A heartbeat: same network, same holdings; the peer keeps its places in the lists.
     if (previous && previous.signature === signature && previous.networkId === report.networkId) {
-      peer.lists = previous.lists;
+      peer.places = previous.places;
+      for (const place of peer.places) place.peer = peer;
       this.peers.set(peer.clientId, peer);
       return peer;
     }
@@ -85,10 +135,11 @@ export class AvailabilityIndex {
       let byNetwork = this.holders.get(holding.contentId);
       if (!byNetwork) this.holders.set(holding.contentId, (byNetwork = new Map()));
       let list = byNetwork.get(peer.networkId);
-      if (!list) byNetwork.set(peer.networkId, (list = { neverAssigned: new Set(), assigned: new Set() }));
+      if (!list) byNetwork.set(peer.networkId, (list = new HolderList(holding.contentId, peer.networkId)));
+      const place: Place = { peer, holders: list, queue: null, prev: null, next: null };
       // A peer assigned before joins a list it was not in at the end: as if just assigned.
-      (peer.lastAssignedAt === 0 ? list.neverAssigned : list.assigned).add(peer.clientId);
-      peer.lists.push(list);
+      (peer.lastAssignedAt === 0 ? list.neverAssigned : list.assigned).append(place);
+      peer.places.push(place);
     }
     return peer;
   }
@@ -117,14 +168,22 @@ export class AvailabilityIndex {
     return (this.holders.get(contentId) ?? EMPTY).keys();
   }
 
-  /** Online peers of one network holding the content, least recently assigned first. */
+  /**
+   * Online peers of one network holding the content, least recently assigned first. Expired
+   * reports met on the way are dropped; nothing else may change the index while this is walked.
+   */
   *holdersIn(contentId: string, networkId: string): Generator<Peer> {
     const list = this.holders.get(contentId)?.get(networkId);
     if (!list) return;
-    for (const set of [list.neverAssigned, list.assigned]) {
-      for (const clientId of set) {
-        const peer = this.peer(clientId);
-        if (peer) yield peer;
+    const now = this.now();
+    for (const queue of [list.neverAssigned, list.assigned]) {
+      let place = queue.first;
+      while (place) {
+        // Read before the place may be unlinked (its peer expired).
+        const next = place.next;
+        if (place.peer.expiresAt <= now) this.remove(place.peer.clientId);
+        else yield place.peer;
+        place = next;
       }
     }
   }
@@ -147,13 +206,10 @@ export class AvailabilityIndex {
   markAssigned(clientId: string, at = this.now()): void {
     const peer = this.peers.get(clientId);
     if (!peer) return;
-    // A peer is in the lists' neverAssigned until its first assignment, in assigned after.
-    const first = peer.lastAssignedAt === 0;
     peer.lastAssignedAt = at;
-    for (const list of peer.lists) {
-      if (first) list.neverAssigned.delete(clientId);
-      else list.assigned.delete(clientId);
-      list.assigned.add(clientId);
+    for (const place of peer.places) {
+      place.queue?.remove(place);
+      place.holders.assigned.append(place);
     }
   }
 
@@ -175,19 +231,20 @@ export class AvailabilityIndex {
     return this.peers.size;
   }
 
-  private unindex(peer: Peer): void {
+  private unindex(peer: IndexedPeer): void {
     const members = this.byNetwork.get(peer.networkId);
     members?.delete(peer.clientId);
     if (members?.size === 0) this.byNetwork.delete(peer.networkId);
-    for (const holding of peer.holdings) {
-      const byNetwork = this.holders.get(holding.contentId);
-      const list = byNetwork?.get(peer.networkId);
-      if (!byNetwork || !list) continue;
-      list.neverAssigned.delete(peer.clientId);
-      list.assigned.delete(peer.clientId);
-      if (list.neverAssigned.size === 0 && list.assigned.size === 0) byNetwork.delete(peer.networkId);
-      if (byNetwork.size === 0) this.holders.delete(holding.contentId);
+    for (const place of peer.places) {
+      place.queue?.remove(place);
+      const list = place.holders;
+      if (list.size > 0) continue;
+      const byNetwork = this.holders.get(list.contentId);
+      // Only the list the index holds now: a list emptied and made again is another object.
+      if (byNetwork?.get(list.networkId) === list) byNetwork.delete(list.networkId);
+      if (byNetwork?.size === 0) this.holders.delete(list.contentId);
     }
+    peer.places = [];
   }
 }
 

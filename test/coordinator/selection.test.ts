@@ -111,6 +111,22 @@ describe('availability', () => {
     expect(index.size).toBe(1);
     expect([...index.networksHolding('robinhood')]).toEqual([]);
   });
+
+  it('drops a peer that expired between two others while their list is walked, and shows a heartbeat’s new figures', () => {
+    let now = NOW;
+    const index = world(() => now);
+    index.report({ ...index.peer('p109')!, expiresAt: NOW + 10_000 });
+    index.report({ ...index.peer('p108')!, spareUplinkBps: 30 * MBIT }); // heartbeat: only the figures change
+    index.report({ ...index.peer('p102')!, clientId: 'p110', networkId: 'sp2', address: '198.51.100.110' });
+    now = NOW + 10_000;
+    expect([...index.holdersIn('robinhood', 'sp2')].map((p) => [p.clientId, p.spareUplinkBps])).toEqual([
+      ['p108', 30 * MBIT],
+      ['p110', 10 * MBIT],
+    ]);
+    expect(index.peer('p109')).toBeNull();
+    index.markAssigned('p108');
+    expect([...index.holdersIn('robinhood', 'sp2')].map((p) => p.clientId)).toEqual(['p110', 'p108']);
+  });
 });
 
 describe('least recently assigned first, in every list a peer is in', () => {
