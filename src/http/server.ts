@@ -3,13 +3,13 @@
 // /ingest for streams of transfers (the handler is passed in), /healthz for load balancers and
 // /metrics for Prometheus. Everything it needs is passed in, so tests can serve any schema with a
 // fake database.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
@@ -104,8 +104,8 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 
 
 export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
   const { config, logger, metrics, db } = deps;
-  // Apollo's hooks (formatError above all) are called without the request; they find its id here.
-  const requests = new AsyncLocalStorage<RequestState>();
+  // Apollo calls formatError without the request; requestStatePlugin notes each error's request id here.
+  const errorRequestIds = new WeakMap<object, string>();
   const limiter =
     config.rateLimit.requestsPerMinute > 0
       ? new RateLimiter({ requestsPerMinute: config.rateLimit.requestsPerMinute, ...(deps.now ? { now: deps.now } : {}) })
@@ -124,14 +124,17 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     // main.ts owns the signals and shuts down in order; Apollo's own handlers would race it.
     stopOnTerminationSignals: false,
     validationRules: [depthLimitRule(config.graphql.maxDepth)],
-    formatError: (formatted, error) => formatError(formatted, error, requests.getStore()?.requestId, logger),
+    formatError: (formatted, error) => formatError(formatted, error, typeof error === 'object' && error !== null ? errorRequestIds.get(error) : undefined, logger),
     plugins: [
       queryCostPlugin({ maxCost: config.graphql.maxCost, defaultPageSize: config.graphql.defaultPageSize }),
       metricsPlugin(metrics),
-      operationNamePlugin(requests),
+      requestStatePlugin(errorRequestIds),
       // No page on GET /graphql from a browser (Apollo's loads its sandbox from a CDN), and no
       // traces to Apollo's cloud even if APOLLO_KEY happens to be in the environment.
       ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are for a CDN in front of the API; every answer here is per key and no-store,
+      // and the plugin's hook on every field resolved costs each request for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(deps.plugins ?? []),
@@ -153,15 +156,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     // A client still holding its body back must not reuse the connection after an answer without
     // it: what it might send next is that body, not a request. readyForBody takes this back.
     if (awaitingContinue) res.setHeader('connection', 'close');
-    requests.run(state, () => {
-      handle(req, res, state).catch((error: unknown) => {
-        logger.error({ err: error, requestId: state.requestId }, 'request failed');
-        if (!res.headersSent) {
-          sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, `internal error, request id ${state.requestId}`, {}, 500);
-        } else {
-          res.destroy();
-        }
-      });
+    handle(req, res, state).catch((error: unknown) => {
+      logger.error({ err: error, requestId: state.requestId }, 'request failed');
+      if (!res.headersSent) {
+        sendError(res, ErrorCode.INTERNAL_SERVER_ERROR, `internal error, request id ${state.requestId}`, {}, 500);
+      } else {
+        res.destroy();
+      }
     });
   };
   const server = http.createServer({ requestTimeout: 0 }, (req, res) => serve(req, res, false));
@@ -321,7 +322,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: methodOf(req), headers, search: url.search, body },
-      context: async () => deps.createContext({ principal, requestId: state.requestId }),
+      context: async () => Object.assign(deps.createContext({ principal, requestId: state.requestId }), { [REQUEST_STATE]: state }),
     });
     await writeGraphQLResponse(res, response);
   }
@@ -451,12 +452,25 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function operationNamePlugin(requests: AsyncLocalStorage<RequestState>): ApolloServerPlugin<BaseContext> {
+/**
+ * The request's state rides on its GraphQL context (Apollo copies the context for each operation
+ * of a batch; a symbol-keyed property goes with the copy), so that Apollo's hooks reach it without
+ * AsyncLocalStorage, whose promise hooks would cost every promise of every request on Node 20 and 22.
+ */
+const REQUEST_STATE = Symbol('request state');
+const stateOf = (context: BaseContext) => (context as { [REQUEST_STATE]?: RequestState })[REQUEST_STATE];
+
+/** Notes each error's request id for formatError, and the operation's name for the request's log line. */
+function requestStatePlugin(errorRequestIds: WeakMap<object, string>): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ operationName, request }) {
-          const state = requests.getStore();
+        async didEncounterErrors({ contextValue, errors }) {
+          const state = stateOf(contextValue);
+          if (state) for (const error of errors) errorRequestIds.set(error, state.requestId);
+        },
+        async willSendResponse({ contextValue, operationName, request }) {
+          const state = stateOf(contextValue);
           const name = operationName ?? request.operationName;
           if (state && name) state.operationName = name;
         },
