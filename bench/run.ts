@@ -1,4 +1,6 @@
 // Runs every bench/*.bench.ts in turn. Each prints its figures as JSON lines on stdout.
+// The server parts run as `npm start` runs them: in production mode (before a bench loads graphql).
+import '../src/production-default.ts';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -1,5 +1,6 @@
 // `npm start`: configuration → start-up → serve until SIGTERM or SIGINT, then shut down gracefully.
 // Failures the operator can fix are one line on stderr and exit code 1.
+import './production-default.ts';
 import { existsSync } from 'node:fs';
 import { serveUntilStopped, StartError } from './app.ts';
 import { ConfigError, loadConfig, unknownSettings, type Config } from './config.ts';
