@@ -1,6 +1,6 @@
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { queryCost, queryTooCostly } from '../../src/graphql/limits/cost.ts';
+import { costCache, queryCost, queryTooCostly } from '../../src/graphql/limits/cost.ts';
 
 const schema = buildSchema(`
   type Query {
@@ -92,5 +92,33 @@ describe('queryCost', () => {
     expect(error.message).toContain('60001');
     expect(error.message).toContain('50000');
     expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COSTLY', cost: 60_001, limit: 50_000 });
+  });
+});
+
+describe('costCache', () => {
+  // A parsed document as Apollo Server keeps it: the same object for every request with its text.
+  const measure = (cached: ReturnType<typeof costCache>, document: ReturnType<typeof parse>, variables?: Record<string, unknown>, operationName?: string) =>
+    cached({ schema, document, variables, operationName, defaultPageSize });
+
+  it('prices a document with written-out page sizes once, whatever the variables', () => {
+    const cached = costCache();
+    const document = parse('query ($slug: String!) { organization(slug: $slug) { clients(first: 3) { edges { node { id } } } } }');
+    expect(measure(cached, document, { slug: 'a' })).toBe(1 + 1 + 3 * 3);
+    // Were it measured again, this document, now another tree, would cost 2: it is not.
+    (document as { definitions: unknown }).definitions = parse('{ organization(slug: "a") { name } }').definitions;
+    expect(measure(cached, document, { slug: 'b' })).toBe(11);
+  });
+
+  it('prices again a document whose page size is a variable, and each operation apart', () => {
+    const cached = costCache();
+    const document = parse('query Page($n: Int) { organizations(first: $n) { totalCount } } query One { organization(slug: "a") { name } }');
+    expect(measure(cached, document, { n: 10 }, 'Page')).toBe(11);
+    expect(measure(cached, document, { n: 100 }, 'Page')).toBe(101);
+    expect(measure(cached, document, {}, 'One')).toBe(2);
+    expect(measure(cached, document, { n: 5 }, 'Page')).toBe(6);
+  });
+
+  it('takes a variable’s default as its page size', () => {
+    expect(cost('query ($n: Int = 7) { organizations(first: $n) { totalCount } }')).toBe(8);
   });
 });

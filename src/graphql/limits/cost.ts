@@ -42,18 +42,54 @@ export interface CostOptions {
  * it will not run.
  */
 export function queryCost(options: CostOptions): number {
+  return measureCost(options).cost;
+}
+
+export interface MeasuredCost {
+  cost: number;
+  /** A variable set a page size (`first: $n`): with other variables the same document costs otherwise. */
+  readsVariables: boolean;
+}
+
+export function measureCost(options: CostOptions): MeasuredCost {
   const operation = getOperationAST(options.document, options.operationName);
-  if (!operation) return 0;
+  if (!operation) return { cost: 0, readsVariables: false };
   const root = options.schema.getRootType(operation.operation);
-  if (!root) return 0;
-  const coerced = getVariableValues(options.schema, operation.variableDefinitions ?? [], { ...options.variables });
-  // Variables that do not coerce fail the request at execution; until then, price them as absent.
-  const variables = coerced.coerced ?? {};
+  if (!root) return { cost: 0, readsVariables: false };
+  // Coerced only if a page size is a variable: most operations' cost does not depend on them.
+  let coerced: Record<string, unknown> | undefined;
+  const variables = () =>
+    // Variables that do not coerce fail the request at execution; until then, price them as absent.
+    (coerced ??= getVariableValues(options.schema, operation.variableDefinitions ?? [], { ...options.variables }).coerced ?? {});
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of options.document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  return new CostMeter(options.schema, fragments, variables, options.defaultPageSize).selectionSet(operation.selectionSet, root);
+  const meter = new CostMeter(options.schema, fragments, variables, options.defaultPageSize);
+  const cost = meter.selectionSet(operation.selectionSet, root);
+  return { cost, readsVariables: meter.readsVariables };
+}
+
+/**
+ * `queryCost` for a server: the cost of a parsed document whose page sizes are all written out
+ * (no `first: $n`) is the same on every request, so it is measured once per document and
+ * operation. Apollo Server keeps one parsed document per query text, so a client repeating an
+ * operation finds its cost here; a document no longer used is dropped with it (weak keys).
+ */
+export function costCache(): (options: CostOptions) => number {
+  const known = new WeakMap<DocumentNode, Map<string | null, number>>();
+  return (options) => {
+    const operationName = options.operationName ?? null;
+    const cached = known.get(options.document)?.get(operationName);
+    if (cached !== undefined) return cached;
+    const { cost, readsVariables } = measureCost(options);
+    if (!readsVariables) {
+      let byOperation = known.get(options.document);
+      if (!byOperation) known.set(options.document, (byOperation = new Map()));
+      byOperation.set(operationName, cost);
+    }
+    return cost;
+  };
 }
 
 /** The error for an operation over the limit; `extensions.cost` is what it would have cost. */
@@ -65,16 +101,20 @@ export function queryTooCostly(cost: number, limit: number): GraphQLError {
   );
 }
 
+const NO_VARIABLES: Readonly<Record<string, unknown>> = Object.freeze({});
+
 class CostMeter {
   // A fragment costs the same wherever it is spread; measuring it once keeps documents of
   // fragments spreading fragments from taking exponential time.
   private readonly fragmentCosts = new Map<string, number>();
   private readonly measuring = new Set<string>();
+  /** Whether a page size came from a variable. */
+  readsVariables = false;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-    private readonly variables: Readonly<Record<string, unknown>>,
+    private readonly variables: () => Readonly<Record<string, unknown>>,
     private readonly defaultPageSize: number,
   ) {}
 
@@ -122,8 +162,10 @@ class CostMeter {
 
   private pageSize(definition: GraphQLField<unknown, unknown>, node: FieldNode): number {
     let first: unknown;
+    const fromVariable = node.arguments?.some((argument) => argument.name.value === 'first' && argument.value.kind === Kind.VARIABLE) ?? false;
+    if (fromVariable) this.readsVariables = true;
     try {
-      first = getArgumentValues(definition, node, this.variables).first;
+      first = getArgumentValues(definition, node, fromVariable ? this.variables() : NO_VARIABLES).first;
     } catch {
       // An argument that does not coerce fails validation or execution; it costs the default.
       first = undefined;

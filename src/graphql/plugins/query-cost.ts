@@ -5,7 +5,7 @@
 // requests with different variables). didResolveOperation sees the variables and still runs
 // before any resolver.
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { queryCost, queryTooCostly } from '../limits/cost.ts';
+import { costCache, queryTooCostly } from '../limits/cost.ts';
 
 export interface QueryCostOptions {
   maxCost: number;
@@ -13,6 +13,7 @@ export interface QueryCostOptions {
 }
 
 export function queryCostPlugin({ maxCost, defaultPageSize }: QueryCostOptions): ApolloServerPlugin<BaseContext> {
+  const queryCost = costCache();
   return {
     async requestDidStart() {
       let requested: number | undefined;
