@@ -79,6 +79,21 @@ function byKey<T>(key: (row: T) => string, fetch: (keys: string[]) => Promise<T[
 
 const byId = <T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>) => byKey((row: T) => row.id, fetch);
 
+/**
+ * An object whose properties are made on first use. A request reads a few of the forty loaders
+ * of createLoaders, and a DataLoader costs something to make; unused, it was made for nothing.
+ */
+function lazily<T extends Record<string, () => unknown>>(factories: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const made = new Map<keyof T, unknown>();
+  return new Proxy(factories, {
+    get(target, name) {
+      const key = name as keyof T;
+      if (!made.has(key)) made.set(key, target[key]?.());
+      return made.get(key);
+    },
+  }) as { readonly [K in keyof T]: ReturnType<T[K]> };
+}
+
 /** Keyset condition on a child id column. */
 const after = (page: Page) => (page.after === null ? undefined : { gt: page.after });
 const take = (page: Page) => page.take + 1;
@@ -140,39 +155,39 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     _count: { select: { accountingObjects: { where: visibleObjects } } },
   });
 
-  return {
-    organization: directory.organization,
-    autonomousSystem: byId<AutonomousSystem>((ids) => prisma.autonomousSystem.findMany({ where: { id: { in: ids } } })),
-    addressPrefix: byId<AddressPrefix>((ids) => prisma.addressPrefix.findMany({ where: { id: { in: ids } } })),
-    component: byId<NetworkComponent>((ids) => prisma.networkComponent.findMany({ where: { id: { in: ids }, AND: [v.component ?? {}] } })),
-    client: byId<Client>((ids) => prisma.client.findMany({ where: { id: { in: ids }, AND: [v.client ?? {}] } })),
-    link: byId<Link>((ids) => prisma.link.findMany({ where: { id: { in: ids }, AND: [v.link ?? {}] } })),
-    linkSet: byId<LinkSet>((ids) => prisma.linkSet.findMany({ where: { id: { in: ids }, AND: [v.linkSet ?? {}] } })),
-    content: byId<Content>((ids) => prisma.content.findMany({ where: { id: { in: ids } } })),
-    accountingObject: byId<AccountingObject>((ids) =>
+  return lazily({
+    organization: () => directory.organization,
+    autonomousSystem: () => byId<AutonomousSystem>((ids) => prisma.autonomousSystem.findMany({ where: { id: { in: ids } } })),
+    addressPrefix: () => byId<AddressPrefix>((ids) => prisma.addressPrefix.findMany({ where: { id: { in: ids } } })),
+    component: () => byId<NetworkComponent>((ids) => prisma.networkComponent.findMany({ where: { id: { in: ids }, AND: [v.component ?? {}] } })),
+    client: () => byId<Client>((ids) => prisma.client.findMany({ where: { id: { in: ids }, AND: [v.client ?? {}] } })),
+    link: () => byId<Link>((ids) => prisma.link.findMany({ where: { id: { in: ids }, AND: [v.link ?? {}] } })),
+    linkSet: () => byId<LinkSet>((ids) => prisma.linkSet.findMany({ where: { id: { in: ids }, AND: [v.linkSet ?? {}] } })),
+    content: () => byId<Content>((ids) => prisma.content.findMany({ where: { id: { in: ids } } })),
+    accountingObject: () => byId<AccountingObject>((ids) =>
       prisma.accountingObject.findMany({ where: { id: { in: ids }, AND: [v.accountingObject ?? {}] } }),
     ),
-    contract: byId<Contract>((ids) => prisma.contract.findMany({ where: { id: { in: ids }, AND: [v.contract ?? {}] } })),
-    transferEvent: byId<TransferEvent>((ids) =>
+    contract: () => byId<Contract>((ids) => prisma.contract.findMany({ where: { id: { in: ids }, AND: [v.contract ?? {}] } })),
+    transferEvent: () => byId<TransferEvent>((ids) =>
       prisma.transferEvent.findMany({ where: { id: { in: ids }, AND: [v.transferEvent ?? {}] } }),
     ),
-    apiKey: byId<ApiKey>((ids) => prisma.apiKey.findMany({ where: { id: { in: ids }, AND: [v.apiKey ?? {}] } })),
+    apiKey: () => byId<ApiKey>((ids) => prisma.apiKey.findMany({ where: { id: { in: ids }, AND: [v.apiKey ?? {}] } })),
 
     // A component's specialised row, if it has one.
-    autonomousSystemByComponent: byKey(
+    autonomousSystemByComponent: () => byKey(
       (row: AutonomousSystem) => row.componentId,
       (ids) => prisma.autonomousSystem.findMany({ where: { componentId: { in: ids } } }),
     ),
-    clientByComponent: byKey(
+    clientByComponent: () => byKey(
       (row: Client) => row.componentId,
       (ids) => prisma.client.findMany({ where: { componentId: { in: ids }, AND: [v.client ?? {}] } }),
     ),
-    linkByComponent: byKey(
+    linkByComponent: () => byKey(
       (row: Link) => row.componentId,
       (ids) => prisma.link.findMany({ where: { componentId: { in: ids }, AND: [v.link ?? {}] } }),
     ),
 
-    organizationAutonomousSystems: pagedLoader<AutonomousSystem, null>(async (ids, page) => {
+    organizationAutonomousSystems: () => pagedLoader<AutonomousSystem, null>(async (ids, page) => {
       const rows = await prisma.organization.findMany({
         where: { id: { in: ids } },
         select: {
@@ -184,7 +199,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       return new Map(rows.map((r) => [r.id, { rows: r.autonomousSystems, total: r._count.autonomousSystems }]));
     }),
 
-    organizationComponents: pagedLoader<NetworkComponent, ComponentKind | null>(async (ids, page, kind) => {
+    organizationComponents: () => pagedLoader<NetworkComponent, ComponentKind | null>(async (ids, page, kind) => {
       const where = { kind: kind ?? undefined, AND: [v.component ?? {}] };
       const rows = await prisma.organization.findMany({
         where: { id: { in: ids } },
@@ -197,7 +212,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       return new Map(rows.map((r) => [r.id, { rows: r.components, total: r._count.components }]));
     }),
 
-    organizationSubscribers: pagedLoader<Client, null>(async (ids, page) => {
+    organizationSubscribers: () => pagedLoader<Client, null>(async (ids, page) => {
       const where = { AND: [v.client ?? {}] };
       const rows = await prisma.organization.findMany({
         where: { id: { in: ids } },
@@ -210,7 +225,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       return new Map(rows.map((r) => [r.id, { rows: r.subscribers, total: r._count.subscribers }]));
     }),
 
-    organizationContents: pagedLoader<Content, null>(async (ids, page) => {
+    organizationContents: () => pagedLoader<Content, null>(async (ids, page) => {
       const rows = await prisma.organization.findMany({
         where: { id: { in: ids } },
         select: {
@@ -223,24 +238,24 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     }),
 
     // --- entity → accounting objects (one direction of the association) ---
-    clientAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
+    clientAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.client.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
-    linkAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
+    linkAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.link.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
-    invoice: byId<Invoice>((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, AND: [v.invoice ?? {}] } })),
-    alertRule: byId<AlertRule>((ids) => prisma.alertRule.findMany({ where: { id: { in: ids }, AND: [v.alertRule ?? {}] } })),
-    alert: byId<Alert>((ids) => prisma.alert.findMany({ where: { id: { in: ids }, AND: [v.alert ?? {}] } })),
-    capacityPolicy: byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
-    savedReport: byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
-    scheduledJob: byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
-    contentAssignment: byId<Assignment>(async (ids) =>
+    invoice: () => byId<Invoice>((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, AND: [v.invoice ?? {}] } })),
+    alertRule: () => byId<AlertRule>((ids) => prisma.alertRule.findMany({ where: { id: { in: ids }, AND: [v.alertRule ?? {}] } })),
+    alert: () => byId<Alert>((ids) => prisma.alert.findMany({ where: { id: { in: ids }, AND: [v.alert ?? {}] } })),
+    capacityPolicy: () => byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
+    savedReport: () => byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
+    scheduledJob: () => byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
+    contentAssignment: () => byId<Assignment>(async (ids) =>
       (await prisma.contentAssignment.findMany({ where: { id: { in: ids }, AND: [v.contentAssignment ?? {}] } })).map((row) => ({ ...row, sources: row.sources as unknown as StoredSource[] })),
     ),
-    uplinkGrant: byId<UplinkGrant>((ids) => prisma.uplinkGrant.findMany({ where: { id: { in: ids }, AND: [v.uplinkGrant ?? {}] } })),
-    componentRecord: byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
-    componentRecords: pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
+    uplinkGrant: () => byId<UplinkGrant>((ids) => prisma.uplinkGrant.findMany({ where: { id: { in: ids }, AND: [v.uplinkGrant ?? {}] } })),
+    componentRecord: () => byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
+    componentRecords: () => pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
       // Each component's page by its own index range (a LATERAL join), in one statement; then
       // the rows through visibility like every other load.
       const [afterStartedAt, afterId] = page.after === null ? [null, null] : splitRecordCursor(page.after);
@@ -268,17 +283,17 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       for (const row of rows) pages.get(row.componentId)?.rows.push(row);
       return pages;
     }),
-    linkSetAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
+    linkSetAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.linkSet.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
-    componentAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
+    componentAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.networkComponent.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
-    contractAccountingObjects: pagedLoader<AccountingObject, null>(async (ids, page) =>
+    contractAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
       objectPages(await prisma.contract.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
     ),
 
-    accountingObjectContracts: pagedLoader<Contract, null>(async (ids, page) => {
+    accountingObjectContracts: () => pagedLoader<Contract, null>(async (ids, page) => {
       const where = { contract: v.contract ?? {} };
       const rows = await prisma.accountingObject.findMany({
         where: { id: { in: ids } },
@@ -291,7 +306,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       return new Map(rows.map((r) => [r.id, { rows: r.contracts.map((j) => j.contract), total: r._count.contracts }]));
     }),
 
-    linkLinkSets: pagedLoader<LinkSet, null>(async (ids, page) => {
+    linkLinkSets: () => pagedLoader<LinkSet, null>(async (ids, page) => {
       const where = { linkSet: v.linkSet ?? {} };
       const rows = await prisma.link.findMany({
         where: { id: { in: ids } },
@@ -304,7 +319,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
       return new Map(rows.map((r) => [r.id, { rows: r.linkSets.map((j) => j.linkSet), total: r._count.linkSets }]));
     }),
 
-    linkSetLinks: pagedLoader<Link, null>(async (ids, page) => {
+    linkSetLinks: () => pagedLoader<Link, null>(async (ids, page) => {
       const where = { link: v.link ?? {} };
       const rows = await prisma.linkSet.findMany({
         where: { id: { in: ids } },
@@ -318,7 +333,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
     }),
 
     // --- accounting object → entities (the other direction), four tables in one union ---
-    accountingObjectEntities: pagedLoader<AccountedEntityModel, readonly EntityKind[]>(async (ids, page, kinds) => {
+    accountingObjectEntities: () => pagedLoader<AccountedEntityModel, readonly EntityKind[]>(async (ids, page, kinds) => {
       const [afterRank, afterId] = page.after === null ? [-1, ''] : splitEntityKey(page.after);
       // Groups before the cursor's are done; the cursor's own continues after its id.
       const wanted = (kind: EntityKind) => kinds.includes(kind) && ENTITY_KINDS.indexOf(kind) >= afterRank;
@@ -360,7 +375,7 @@ export function createLoaders(prisma: PrismaClient, visibility: Visibility, dire
         }),
       );
     }),
-  };
+  });
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
