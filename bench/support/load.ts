@@ -3,8 +3,8 @@
 // requests in flight, for a fixed time. Reads its job as JSON on stdin and prints the figures as
 // JSON on stdout.
 //
-// Job: { url, key, seconds, concurrency, bodies: string[] } — the request bodies are sent in
-// turn, round robin.
+// Job: { url, key, seconds, concurrency, bodies: string[], requests? } — the request bodies are
+// sent in turn, round robin, for `seconds` or until `requests` have been sent.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -14,6 +14,8 @@ interface Job {
   seconds: number;
   concurrency: number;
   bodies: string[];
+  /** Stop after this many requests, if the time is not up first. */
+  requests?: number;
 }
 
 export interface LoadFigures {
@@ -57,7 +59,7 @@ const started = performance.now();
 const deadline = started + job.seconds * 1000;
 await Promise.all(
   Array.from({ length: job.concurrency }, async () => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && next < (job.requests ?? Infinity)) {
       const body = job.bodies[next++ % job.bodies.length]!;
       const at = performance.now();
       try {
