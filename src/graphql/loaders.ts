@@ -80,18 +80,24 @@ function byKey<T>(key: (row: T) => string, fetch: (keys: string[]) => Promise<T[
 const byId = <T extends { id: string }>(fetch: (ids: string[]) => Promise<T[]>) => byKey((row: T) => row.id, fetch);
 
 /**
- * An object whose properties are made on first use. A request reads a few of the forty loaders
- * of createLoaders, and a DataLoader costs something to make; unused, it was made for nothing.
+ * An object whose properties are made on first use, each by its factory from `scope`. A request
+ * reads a few of the forty loaders, and a DataLoader costs something to make.
  */
-function lazily<T extends Record<string, () => unknown>>(factories: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
-  const made = new Map<keyof T, unknown>();
-  return new Proxy(factories, {
-    get(target, name) {
-      const key = name as keyof T;
-      if (!made.has(key)) made.set(key, target[key]?.());
-      return made.get(key);
-    },
-  }) as { readonly [K in keyof T]: ReturnType<T[K]> };
+function lazily<S, T extends Record<string, (scope: S) => unknown>>(factories: T, scope: S): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  return new Proxy(factories, new MadeOnFirstUse<S, T>(scope)) as { readonly [K in keyof T]: ReturnType<T[K]> };
+}
+
+// A class, not an object literal with a get function: under tsx every function made per request
+// in a literal is also given its name (a defineProperty), and this is made on every request.
+class MadeOnFirstUse<S, T extends Record<string, (scope: S) => unknown>> implements ProxyHandler<T> {
+  private readonly made = new Map<keyof T, unknown>();
+  constructor(private readonly scope: S) {}
+
+  get(factories: T, name: string | symbol): unknown {
+    const key = name as keyof T;
+    if (!this.made.has(key)) this.made.set(key, factories[key]?.(this.scope));
+    return this.made.get(key);
+  }
 }
 
 /** Keyset condition on a child id column. */
@@ -139,246 +145,258 @@ export function createDirectoryLoaders(prisma: PrismaClient) {
 }
 export type DirectoryLoaders = ReturnType<typeof createDirectoryLoaders>;
 
-export function createLoaders(prisma: PrismaClient, visibility: Visibility, directory: DirectoryLoaders) {
-  const v = visibility;
-  const visibleObjects = { accountingObject: v.accountingObject ?? {} };
-  // Clients, links, link sets, components and contracts all reach their accounting objects
-  // through a join table with the same columns, so one select serves all five.
-  const objectsSelect = (page: Page) => ({
-    id: true,
-    accountingObjects: {
-      where: { ...visibleObjects, accountingObjectId: after(page) },
-      orderBy: { accountingObjectId: 'asc' as const },
-      take: take(page),
-      select: { accountingObject: true },
-    },
-    _count: { select: { accountingObjects: { where: visibleObjects } } },
-  });
-
-  return lazily({
-    organization: () => directory.organization,
-    autonomousSystem: () => byId<AutonomousSystem>((ids) => prisma.autonomousSystem.findMany({ where: { id: { in: ids } } })),
-    addressPrefix: () => byId<AddressPrefix>((ids) => prisma.addressPrefix.findMany({ where: { id: { in: ids } } })),
-    component: () => byId<NetworkComponent>((ids) => prisma.networkComponent.findMany({ where: { id: { in: ids }, AND: [v.component ?? {}] } })),
-    client: () => byId<Client>((ids) => prisma.client.findMany({ where: { id: { in: ids }, AND: [v.client ?? {}] } })),
-    link: () => byId<Link>((ids) => prisma.link.findMany({ where: { id: { in: ids }, AND: [v.link ?? {}] } })),
-    linkSet: () => byId<LinkSet>((ids) => prisma.linkSet.findMany({ where: { id: { in: ids }, AND: [v.linkSet ?? {}] } })),
-    content: () => byId<Content>((ids) => prisma.content.findMany({ where: { id: { in: ids } } })),
-    accountingObject: () => byId<AccountingObject>((ids) =>
-      prisma.accountingObject.findMany({ where: { id: { in: ids }, AND: [v.accountingObject ?? {}] } }),
-    ),
-    contract: () => byId<Contract>((ids) => prisma.contract.findMany({ where: { id: { in: ids }, AND: [v.contract ?? {}] } })),
-    transferEvent: () => byId<TransferEvent>((ids) =>
-      prisma.transferEvent.findMany({ where: { id: { in: ids }, AND: [v.transferEvent ?? {}] } }),
-    ),
-    apiKey: () => byId<ApiKey>((ids) => prisma.apiKey.findMany({ where: { id: { in: ids }, AND: [v.apiKey ?? {}] } })),
-
-    // A component's specialised row, if it has one.
-    autonomousSystemByComponent: () => byKey(
-      (row: AutonomousSystem) => row.componentId,
-      (ids) => prisma.autonomousSystem.findMany({ where: { componentId: { in: ids } } }),
-    ),
-    clientByComponent: () => byKey(
-      (row: Client) => row.componentId,
-      (ids) => prisma.client.findMany({ where: { componentId: { in: ids }, AND: [v.client ?? {}] } }),
-    ),
-    linkByComponent: () => byKey(
-      (row: Link) => row.componentId,
-      (ids) => prisma.link.findMany({ where: { componentId: { in: ids }, AND: [v.link ?? {}] } }),
-    ),
-
-    organizationAutonomousSystems: () => pagedLoader<AutonomousSystem, null>(async (ids, page) => {
-      const rows = await prisma.organization.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          autonomousSystems: { where: { id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
-          _count: { select: { autonomousSystems: true } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.autonomousSystems, total: r._count.autonomousSystems }]));
-    }),
-
-    organizationComponents: () => pagedLoader<NetworkComponent, ComponentKind | null>(async (ids, page, kind) => {
-      const where = { kind: kind ?? undefined, AND: [v.component ?? {}] };
-      const rows = await prisma.organization.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          components: { where: { ...where, id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
-          _count: { select: { components: { where } } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.components, total: r._count.components }]));
-    }),
-
-    organizationSubscribers: () => pagedLoader<Client, null>(async (ids, page) => {
-      const where = { AND: [v.client ?? {}] };
-      const rows = await prisma.organization.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          subscribers: { where: { ...where, id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
-          _count: { select: { subscribers: { where } } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.subscribers, total: r._count.subscribers }]));
-    }),
-
-    organizationContents: () => pagedLoader<Content, null>(async (ids, page) => {
-      const rows = await prisma.organization.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          contentsOwned: { where: { id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
-          _count: { select: { contentsOwned: true } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.contentsOwned, total: r._count.contentsOwned }]));
-    }),
-
-    // --- entity → accounting objects (one direction of the association) ---
-    clientAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
-      objectPages(await prisma.client.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
-    ),
-    linkAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
-      objectPages(await prisma.link.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
-    ),
-    invoice: () => byId<Invoice>((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, AND: [v.invoice ?? {}] } })),
-    alertRule: () => byId<AlertRule>((ids) => prisma.alertRule.findMany({ where: { id: { in: ids }, AND: [v.alertRule ?? {}] } })),
-    alert: () => byId<Alert>((ids) => prisma.alert.findMany({ where: { id: { in: ids }, AND: [v.alert ?? {}] } })),
-    capacityPolicy: () => byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
-    savedReport: () => byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
-    scheduledJob: () => byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
-    contentAssignment: () => byId<Assignment>(async (ids) =>
-      (await prisma.contentAssignment.findMany({ where: { id: { in: ids }, AND: [v.contentAssignment ?? {}] } })).map((row) => ({ ...row, sources: row.sources as unknown as StoredSource[] })),
-    ),
-    uplinkGrant: () => byId<UplinkGrant>((ids) => prisma.uplinkGrant.findMany({ where: { id: { in: ids }, AND: [v.uplinkGrant ?? {}] } })),
-    componentRecord: () => byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
-    componentRecords: () => pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
-      // Each component's page by its own index range (a LATERAL join), in one statement; then
-      // the rows through visibility like every other load.
-      const [afterStartedAt, afterId] = page.after === null ? [null, null] : splitRecordCursor(page.after);
-      const from = period.from?.toISOString() ?? null;
-      const to = period.to?.toISOString() ?? null;
-      const picked = await prisma.$queryRaw<{ id: string }[]>`
-        SELECT r."id"::text AS "id" FROM unnest(${ids}::uuid[]) AS c("id") CROSS JOIN LATERAL (
-          SELECT "id" FROM "ComponentRecord"
-          WHERE "componentId" = c."id"
-            AND (${v.organizationId}::uuid IS NULL OR "ownerId" = ${v.organizationId}::uuid)
-            AND (${from}::timestamp IS NULL OR "startedAt" >= ${from}::timestamp)
-            AND (${to}::timestamp IS NULL OR "startedAt" < ${to}::timestamp)
-            AND (${afterStartedAt}::timestamp IS NULL OR ("startedAt", "id") > (${afterStartedAt}::timestamp, ${afterId}::uuid))
-          ORDER BY "startedAt", "id" LIMIT ${take(page)}) r`;
-      const where: Prisma.ComponentRecordWhereInput = {
-        componentId: { in: ids },
-        AND: [v.componentRecord ?? {}],
-        ...(period.from || period.to ? { startedAt: { ...(period.from ? { gte: period.from } : {}), ...(period.to ? { lt: period.to } : {}) } } : {}),
-      };
-      const [rows, counts] = await Promise.all([
-        picked.length === 0 ? [] : prisma.componentRecord.findMany({ where: { id: { in: picked.map((row) => row.id) }, AND: [v.componentRecord ?? {}] }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] }),
-        prisma.componentRecord.groupBy({ by: ['componentId'], where, _count: { _all: true } }),
-      ]);
-      const pages = new Map<string, ChildPage<ComponentRecord>>(counts.map((c) => [c.componentId, { rows: [], total: c._count._all }]));
-      for (const row of rows) pages.get(row.componentId)?.rows.push(row);
-      return pages;
-    }),
-    linkSetAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
-      objectPages(await prisma.linkSet.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
-    ),
-    componentAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
-      objectPages(await prisma.networkComponent.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
-    ),
-    contractAccountingObjects: () => pagedLoader<AccountingObject, null>(async (ids, page) =>
-      objectPages(await prisma.contract.findMany({ where: { id: { in: ids } }, select: objectsSelect(page) })),
-    ),
-
-    accountingObjectContracts: () => pagedLoader<Contract, null>(async (ids, page) => {
-      const where = { contract: v.contract ?? {} };
-      const rows = await prisma.accountingObject.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          contracts: { where: { ...where, contractId: after(page) }, orderBy: { contractId: 'asc' }, take: take(page), select: { contract: true } },
-          _count: { select: { contracts: { where } } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.contracts.map((j) => j.contract), total: r._count.contracts }]));
-    }),
-
-    linkLinkSets: () => pagedLoader<LinkSet, null>(async (ids, page) => {
-      const where = { linkSet: v.linkSet ?? {} };
-      const rows = await prisma.link.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          linkSets: { where: { ...where, linkSetId: after(page) }, orderBy: { linkSetId: 'asc' }, take: take(page), select: { linkSet: true } },
-          _count: { select: { linkSets: { where } } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.linkSets.map((j) => j.linkSet), total: r._count.linkSets }]));
-    }),
-
-    linkSetLinks: () => pagedLoader<Link, null>(async (ids, page) => {
-      const where = { link: v.link ?? {} };
-      const rows = await prisma.linkSet.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          members: { where: { ...where, linkId: after(page) }, orderBy: { linkId: 'asc' }, take: take(page), select: { link: true } },
-          _count: { select: { members: { where } } },
-        },
-      });
-      return new Map(rows.map((r) => [r.id, { rows: r.members.map((j) => j.link), total: r._count.members }]));
-    }),
-
-    // --- accounting object → entities (the other direction), four tables in one union ---
-    accountingObjectEntities: () => pagedLoader<AccountedEntityModel, readonly EntityKind[]>(async (ids, page, kinds) => {
-      const [afterRank, afterId] = page.after === null ? [-1, ''] : splitEntityKey(page.after);
-      // Groups before the cursor's are done; the cursor's own continues after its id.
-      const wanted = (kind: EntityKind) => kinds.includes(kind) && ENTITY_KINDS.indexOf(kind) >= afterRank;
-      const from = (kind: EntityKind) => (ENTITY_KINDS.indexOf(kind) === afterRank ? { gt: afterId } : undefined);
-      const n = (kind: EntityKind) => (wanted(kind) ? take(page) : 0);
-      const where = {
-        clients: { client: v.client ?? {} },
-        links: { link: v.link ?? {} },
-        linkSets: { linkSet: v.linkSet ?? {} },
-        components: { component: v.component ?? {} },
-      };
-      const rows = await prisma.accountingObject.findMany({
-        where: { id: { in: ids } },
-        select: {
-          id: true,
-          clients: { where: { ...where.clients, clientId: from('CLIENT') }, orderBy: { clientId: 'asc' }, take: n('CLIENT'), select: { client: true } },
-          links: { where: { ...where.links, linkId: from('LINK') }, orderBy: { linkId: 'asc' }, take: n('LINK'), select: { link: true } },
-          linkSets: { where: { ...where.linkSets, linkSetId: from('LINK_SET') }, orderBy: { linkSetId: 'asc' }, take: n('LINK_SET'), select: { linkSet: true } },
-          components: {
-            where: { ...where.components, componentId: from('COMPONENT') },
-            orderBy: { componentId: 'asc' },
-            take: n('COMPONENT'),
-            select: { component: true },
-          },
-          _count: { select: { clients: { where: where.clients }, links: { where: where.links }, linkSets: { where: where.linkSets }, components: { where: where.components } } },
-        },
-      });
-      return new Map(
-        rows.map((r) => {
-          const entities: AccountedEntityModel[] = [
-            ...r.clients.map((j) => ({ ...j.client, __typename: 'Client' as const })),
-            ...r.links.map((j) => ({ ...j.link, __typename: 'Link' as const })),
-            ...r.linkSets.map((j) => ({ ...j.linkSet, __typename: 'LinkSet' as const })),
-            ...r.components.map((j) => ({ ...j.component, __typename: 'NetworkComponent' as const })),
-          ];
-          const counts = { CLIENT: r._count.clients, LINK: r._count.links, LINK_SET: r._count.linkSets, COMPONENT: r._count.components };
-          const total = kinds.reduce((sum, kind) => sum + counts[kind], 0);
-          return [r.id, { rows: entities.slice(0, take(page)), total }];
-        }),
-      );
-    }),
-  });
+/** What a request's loaders see with: its database client and the caller's visibility. */
+interface LoaderScope {
+  prisma: PrismaClient;
+  v: Visibility;
+  directory: DirectoryLoaders;
+  visibleObjects: { accountingObject: Prisma.AccountingObjectWhereInput };
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+// Clients, links, link sets, components and contracts all reach their accounting objects
+// through a join table with the same columns, so one select serves all five.
+const objectsSelect = (visibleObjects: LoaderScope['visibleObjects'], page: Page) => ({
+  id: true,
+  accountingObjects: {
+    where: { ...visibleObjects, accountingObjectId: after(page) },
+    orderBy: { accountingObjectId: 'asc' as const },
+    take: take(page),
+    select: { accountingObject: true },
+  },
+  _count: { select: { accountingObjects: { where: visibleObjects } } },
+});
+
+/**
+ * How each loader is made, defined once: a request makes only those it reads (see lazily), and
+ * making one creates no function but the loader's own.
+ */
+const LOADERS = {
+  organization: ({ directory }: LoaderScope) => directory.organization,
+  autonomousSystem: ({ prisma }: LoaderScope) => byId<AutonomousSystem>((ids) => prisma.autonomousSystem.findMany({ where: { id: { in: ids } } })),
+  addressPrefix: ({ prisma }: LoaderScope) => byId<AddressPrefix>((ids) => prisma.addressPrefix.findMany({ where: { id: { in: ids } } })),
+  component: ({ prisma, v }: LoaderScope) => byId<NetworkComponent>((ids) => prisma.networkComponent.findMany({ where: { id: { in: ids }, AND: [v.component ?? {}] } })),
+  client: ({ prisma, v }: LoaderScope) => byId<Client>((ids) => prisma.client.findMany({ where: { id: { in: ids }, AND: [v.client ?? {}] } })),
+  link: ({ prisma, v }: LoaderScope) => byId<Link>((ids) => prisma.link.findMany({ where: { id: { in: ids }, AND: [v.link ?? {}] } })),
+  linkSet: ({ prisma, v }: LoaderScope) => byId<LinkSet>((ids) => prisma.linkSet.findMany({ where: { id: { in: ids }, AND: [v.linkSet ?? {}] } })),
+  content: ({ prisma }: LoaderScope) => byId<Content>((ids) => prisma.content.findMany({ where: { id: { in: ids } } })),
+  accountingObject: ({ prisma, v }: LoaderScope) => byId<AccountingObject>((ids) =>
+    prisma.accountingObject.findMany({ where: { id: { in: ids }, AND: [v.accountingObject ?? {}] } }),
+  ),
+  contract: ({ prisma, v }: LoaderScope) => byId<Contract>((ids) => prisma.contract.findMany({ where: { id: { in: ids }, AND: [v.contract ?? {}] } })),
+  transferEvent: ({ prisma, v }: LoaderScope) => byId<TransferEvent>((ids) =>
+    prisma.transferEvent.findMany({ where: { id: { in: ids }, AND: [v.transferEvent ?? {}] } }),
+  ),
+  apiKey: ({ prisma, v }: LoaderScope) => byId<ApiKey>((ids) => prisma.apiKey.findMany({ where: { id: { in: ids }, AND: [v.apiKey ?? {}] } })),
+
+  // A component's specialised row, if it has one.
+  autonomousSystemByComponent: ({ prisma }: LoaderScope) => byKey(
+    (row: AutonomousSystem) => row.componentId,
+    (ids) => prisma.autonomousSystem.findMany({ where: { componentId: { in: ids } } }),
+  ),
+  clientByComponent: ({ prisma, v }: LoaderScope) => byKey(
+    (row: Client) => row.componentId,
+    (ids) => prisma.client.findMany({ where: { componentId: { in: ids }, AND: [v.client ?? {}] } }),
+  ),
+  linkByComponent: ({ prisma, v }: LoaderScope) => byKey(
+    (row: Link) => row.componentId,
+    (ids) => prisma.link.findMany({ where: { componentId: { in: ids }, AND: [v.link ?? {}] } }),
+  ),
+
+  organizationAutonomousSystems: ({ prisma }: LoaderScope) => pagedLoader<AutonomousSystem, null>(async (ids, page) => {
+    const rows = await prisma.organization.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        autonomousSystems: { where: { id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
+        _count: { select: { autonomousSystems: true } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.autonomousSystems, total: r._count.autonomousSystems }]));
+  }),
+
+  organizationComponents: ({ prisma, v }: LoaderScope) => pagedLoader<NetworkComponent, ComponentKind | null>(async (ids, page, kind) => {
+    const where = { kind: kind ?? undefined, AND: [v.component ?? {}] };
+    const rows = await prisma.organization.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        components: { where: { ...where, id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
+        _count: { select: { components: { where } } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.components, total: r._count.components }]));
+  }),
+
+  organizationSubscribers: ({ prisma, v }: LoaderScope) => pagedLoader<Client, null>(async (ids, page) => {
+    const where = { AND: [v.client ?? {}] };
+    const rows = await prisma.organization.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        subscribers: { where: { ...where, id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
+        _count: { select: { subscribers: { where } } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.subscribers, total: r._count.subscribers }]));
+  }),
+
+  organizationContents: ({ prisma }: LoaderScope) => pagedLoader<Content, null>(async (ids, page) => {
+    const rows = await prisma.organization.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        contentsOwned: { where: { id: after(page) }, orderBy: { id: 'asc' }, take: take(page) },
+        _count: { select: { contentsOwned: true } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.contentsOwned, total: r._count.contentsOwned }]));
+  }),
+
+  // --- entity → accounting objects (one direction of the association) ---
+  clientAccountingObjects: ({ prisma, visibleObjects }: LoaderScope) => pagedLoader<AccountingObject, null>(async (ids, page) =>
+    objectPages(await prisma.client.findMany({ where: { id: { in: ids } }, select: objectsSelect(visibleObjects, page) })),
+  ),
+  linkAccountingObjects: ({ prisma, visibleObjects }: LoaderScope) => pagedLoader<AccountingObject, null>(async (ids, page) =>
+    objectPages(await prisma.link.findMany({ where: { id: { in: ids } }, select: objectsSelect(visibleObjects, page) })),
+  ),
+  invoice: ({ prisma, v }: LoaderScope) => byId<Invoice>((ids) => prisma.invoice.findMany({ where: { id: { in: ids }, AND: [v.invoice ?? {}] } })),
+  alertRule: ({ prisma, v }: LoaderScope) => byId<AlertRule>((ids) => prisma.alertRule.findMany({ where: { id: { in: ids }, AND: [v.alertRule ?? {}] } })),
+  alert: ({ prisma, v }: LoaderScope) => byId<Alert>((ids) => prisma.alert.findMany({ where: { id: { in: ids }, AND: [v.alert ?? {}] } })),
+  capacityPolicy: ({ prisma, v }: LoaderScope) => byId<CapacityPolicy>((ids) => prisma.capacityPolicy.findMany({ where: { id: { in: ids }, AND: [v.capacityPolicy ?? {}] } })),
+  savedReport: ({ prisma, v }: LoaderScope) => byId<SavedReport>((ids) => prisma.savedReport.findMany({ where: { id: { in: ids }, AND: [v.savedReport ?? {}] } })),
+  scheduledJob: ({ prisma, v }: LoaderScope) => byId<ScheduledJob>((ids) => prisma.scheduledJob.findMany({ where: { id: { in: ids }, AND: [v.scheduledJob ?? {}] } })),
+  contentAssignment: ({ prisma, v }: LoaderScope) => byId<Assignment>(async (ids) =>
+    (await prisma.contentAssignment.findMany({ where: { id: { in: ids }, AND: [v.contentAssignment ?? {}] } })).map((row) => ({ ...row, sources: row.sources as unknown as StoredSource[] })),
+  ),
+  uplinkGrant: ({ prisma, v }: LoaderScope) => byId<UplinkGrant>((ids) => prisma.uplinkGrant.findMany({ where: { id: { in: ids }, AND: [v.uplinkGrant ?? {}] } })),
+  componentRecord: ({ prisma, v }: LoaderScope) => byId<ComponentRecord>((ids) => prisma.componentRecord.findMany({ where: { id: { in: ids }, AND: [v.componentRecord ?? {}] } })),
+  componentRecords: ({ prisma, v }: LoaderScope) => pagedLoader<ComponentRecord, RecordPeriod>(async (ids, page, period) => {
+    // Each component's page by its own index range (a LATERAL join), in one statement; then
+    // the rows through visibility like every other load.
+    const [afterStartedAt, afterId] = page.after === null ? [null, null] : splitRecordCursor(page.after);
+    const from = period.from?.toISOString() ?? null;
+    const to = period.to?.toISOString() ?? null;
+    const picked = await prisma.$queryRaw<{ id: string }[]>`
+      SELECT r."id"::text AS "id" FROM unnest(${ids}::uuid[]) AS c("id") CROSS JOIN LATERAL (
+        SELECT "id" FROM "ComponentRecord"
+        WHERE "componentId" = c."id"
+          AND (${v.organizationId}::uuid IS NULL OR "ownerId" = ${v.organizationId}::uuid)
+          AND (${from}::timestamp IS NULL OR "startedAt" >= ${from}::timestamp)
+          AND (${to}::timestamp IS NULL OR "startedAt" < ${to}::timestamp)
+          AND (${afterStartedAt}::timestamp IS NULL OR ("startedAt", "id") > (${afterStartedAt}::timestamp, ${afterId}::uuid))
+        ORDER BY "startedAt", "id" LIMIT ${take(page)}) r`;
+    const where: Prisma.ComponentRecordWhereInput = {
+      componentId: { in: ids },
+      AND: [v.componentRecord ?? {}],
+      ...(period.from || period.to ? { startedAt: { ...(period.from ? { gte: period.from } : {}), ...(period.to ? { lt: period.to } : {}) } } : {}),
+    };
+    const [rows, counts] = await Promise.all([
+      picked.length === 0 ? [] : prisma.componentRecord.findMany({ where: { id: { in: picked.map((row) => row.id) }, AND: [v.componentRecord ?? {}] }, orderBy: [{ startedAt: 'asc' }, { id: 'asc' }] }),
+      prisma.componentRecord.groupBy({ by: ['componentId'], where, _count: { _all: true } }),
+    ]);
+    const pages = new Map<string, ChildPage<ComponentRecord>>(counts.map((c) => [c.componentId, { rows: [], total: c._count._all }]));
+    for (const row of rows) pages.get(row.componentId)?.rows.push(row);
+    return pages;
+  }),
+  linkSetAccountingObjects: ({ prisma, visibleObjects }: LoaderScope) => pagedLoader<AccountingObject, null>(async (ids, page) =>
+    objectPages(await prisma.linkSet.findMany({ where: { id: { in: ids } }, select: objectsSelect(visibleObjects, page) })),
+  ),
+  componentAccountingObjects: ({ prisma, visibleObjects }: LoaderScope) => pagedLoader<AccountingObject, null>(async (ids, page) =>
+    objectPages(await prisma.networkComponent.findMany({ where: { id: { in: ids } }, select: objectsSelect(visibleObjects, page) })),
+  ),
+  contractAccountingObjects: ({ prisma, visibleObjects }: LoaderScope) => pagedLoader<AccountingObject, null>(async (ids, page) =>
+    objectPages(await prisma.contract.findMany({ where: { id: { in: ids } }, select: objectsSelect(visibleObjects, page) })),
+  ),
+
+  accountingObjectContracts: ({ prisma, v }: LoaderScope) => pagedLoader<Contract, null>(async (ids, page) => {
+    const where = { contract: v.contract ?? {} };
+    const rows = await prisma.accountingObject.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        contracts: { where: { ...where, contractId: after(page) }, orderBy: { contractId: 'asc' }, take: take(page), select: { contract: true } },
+        _count: { select: { contracts: { where } } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.contracts.map((j) => j.contract), total: r._count.contracts }]));
+  }),
+
+  linkLinkSets: ({ prisma, v }: LoaderScope) => pagedLoader<LinkSet, null>(async (ids, page) => {
+    const where = { linkSet: v.linkSet ?? {} };
+    const rows = await prisma.link.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        linkSets: { where: { ...where, linkSetId: after(page) }, orderBy: { linkSetId: 'asc' }, take: take(page), select: { linkSet: true } },
+        _count: { select: { linkSets: { where } } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.linkSets.map((j) => j.linkSet), total: r._count.linkSets }]));
+  }),
+
+  linkSetLinks: ({ prisma, v }: LoaderScope) => pagedLoader<Link, null>(async (ids, page) => {
+    const where = { link: v.link ?? {} };
+    const rows = await prisma.linkSet.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        members: { where: { ...where, linkId: after(page) }, orderBy: { linkId: 'asc' }, take: take(page), select: { link: true } },
+        _count: { select: { members: { where } } },
+      },
+    });
+    return new Map(rows.map((r) => [r.id, { rows: r.members.map((j) => j.link), total: r._count.members }]));
+  }),
+
+  // --- accounting object → entities (the other direction), four tables in one union ---
+  accountingObjectEntities: ({ prisma, v }: LoaderScope) => pagedLoader<AccountedEntityModel, readonly EntityKind[]>(async (ids, page, kinds) => {
+    const [afterRank, afterId] = page.after === null ? [-1, ''] : splitEntityKey(page.after);
+    // Groups before the cursor's are done; the cursor's own continues after its id.
+    const wanted = (kind: EntityKind) => kinds.includes(kind) && ENTITY_KINDS.indexOf(kind) >= afterRank;
+    const from = (kind: EntityKind) => (ENTITY_KINDS.indexOf(kind) === afterRank ? { gt: afterId } : undefined);
+    const n = (kind: EntityKind) => (wanted(kind) ? take(page) : 0);
+    const where = {
+      clients: { client: v.client ?? {} },
+      links: { link: v.link ?? {} },
+      linkSets: { linkSet: v.linkSet ?? {} },
+      components: { component: v.component ?? {} },
+    };
+    const rows = await prisma.accountingObject.findMany({
+      where: { id: { in: ids } },
+      select: {
+        id: true,
+        clients: { where: { ...where.clients, clientId: from('CLIENT') }, orderBy: { clientId: 'asc' }, take: n('CLIENT'), select: { client: true } },
+        links: { where: { ...where.links, linkId: from('LINK') }, orderBy: { linkId: 'asc' }, take: n('LINK'), select: { link: true } },
+        linkSets: { where: { ...where.linkSets, linkSetId: from('LINK_SET') }, orderBy: { linkSetId: 'asc' }, take: n('LINK_SET'), select: { linkSet: true } },
+        components: {
+          where: { ...where.components, componentId: from('COMPONENT') },
+          orderBy: { componentId: 'asc' },
+          take: n('COMPONENT'),
+          select: { component: true },
+        },
+        _count: { select: { clients: { where: where.clients }, links: { where: where.links }, linkSets: { where: where.linkSets }, components: { where: where.components } } },
+      },
+    });
+    return new Map(
+      rows.map((r) => {
+        const entities: AccountedEntityModel[] = [
+          ...r.clients.map((j) => ({ ...j.client, __typename: 'Client' as const })),
+          ...r.links.map((j) => ({ ...j.link, __typename: 'Link' as const })),
+          ...r.linkSets.map((j) => ({ ...j.linkSet, __typename: 'LinkSet' as const })),
+          ...r.components.map((j) => ({ ...j.component, __typename: 'NetworkComponent' as const })),
+        ];
+        const counts = { CLIENT: r._count.clients, LINK: r._count.links, LINK_SET: r._count.linkSets, COMPONENT: r._count.components };
+        const total = kinds.reduce((sum, kind) => sum + counts[kind], 0);
+        return [r.id, { rows: entities.slice(0, take(page)), total }];
+      }),
+    );
+  }),
+};
+
+export type Loaders = { readonly [K in keyof typeof LOADERS]: ReturnType<(typeof LOADERS)[K]> };
+
+export function createLoaders(prisma: PrismaClient, visibility: Visibility, directory: DirectoryLoaders): Loaders {
+  return lazily(LOADERS, { prisma, v: visibility, directory, visibleObjects: { accountingObject: visibility.accountingObject ?? {} } });
+}
 
 const TYPENAME_KIND: Record<AccountedEntityModel['__typename'], EntityKind> = {
   Client: 'CLIENT',
