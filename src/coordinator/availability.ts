@@ -36,7 +36,6 @@ export interface PeerReport {
 }
 
 export interface Peer extends PeerReport {
-  holdingsByContent: ReadonlyMap<string, Holding>;
   /** When the coordinator last named it as a source (0: never): load spreads to the least recent. */
   lastAssignedAt: number;
 }
@@ -97,7 +96,7 @@ class PlaceQueue {
 }
 
 /** A peer as the index keeps it: with its places in the holder lists, so that an assignment reaches them without a lookup. */
-type IndexedPeer = Peer & { signature: string; places: Place[] };
+type IndexedPeer = Peer & { places: Place[] };
 
 export class AvailabilityIndex {
   private readonly peers = new Map<string, IndexedPeer>();
@@ -110,17 +109,14 @@ export class AvailabilityIndex {
 
   /** Takes a client's report, replacing its previous one (what it no longer holds is forgotten). */
   report(report: PeerReport): Peer {
-    const signature = holdingsSignature(report);
     const previous = this.peers.get(report.clientId);
     const peer: IndexedPeer = {
       ...report,
-      holdingsByContent: new Map(report.holdings.map((holding) => [holding.contentId, holding])),
       lastAssignedAt: previous?.lastAssignedAt ?? 0,
-      signature,
       places: [],
     };
     // A heartbeat: same network, same holdings; the peer keeps its places in the lists.
-    if (previous && previous.signature === signature && previous.networkId === report.networkId) {
+    if (previous && previous.networkId === report.networkId && sameHoldings(previous.holdings, report.holdings)) {
       peer.places = previous.places;
       for (const place of peer.places) place.peer = peer;
       this.peers.set(peer.clientId, peer);
@@ -248,12 +244,32 @@ export class AvailabilityIndex {
   }
 }
 
-/** What a report holds, as one string: two reports with the same one index alike. */
-function holdingsSignature(report: PeerReport): string {
-  return report.holdings
-    .map((holding) => (holding.complete ? holding.contentId : `${holding.contentId}:${[...(holding.pieces ?? [])].sort((a, b) => a - b).join(',')}`))
-    .sort()
-    .join('|');
+/** What the peer holds of the content, if anything: a peer holds a few dozen contents, so a scan is cheaper than a map per peer. */
+export function holdingOf(peer: Peer, contentId: string): Holding | undefined {
+  for (const holding of peer.holdings) if (holding.contentId === contentId) return holding;
+  return undefined;
+}
+
+/**
+ * Whether two reports hold the same: a heartbeat. Agents list their holdings in the same order
+ * each time, so that is compared first; any other order is compared by content.
+ */
+function sameHoldings(before: readonly Holding[], now: readonly Holding[]): boolean {
+  if (before.length !== now.length) return false;
+  if (before.every((holding, i) => sameHolding(holding, now[i]!))) return true;
+  const byContent = new Map(before.map((holding) => [holding.contentId, holding]));
+  return byContent.size === now.length && now.every((holding) => {
+    const previous = byContent.get(holding.contentId);
+    return previous !== undefined && sameHolding(previous, holding);
+  });
+}
+
+function sameHolding(a: Holding, b: Holding): boolean {
+  if (a.contentId !== b.contentId || a.complete !== b.complete) return false;
+  if (a.pieces === null || b.pieces === null) return a.pieces === b.pieces;
+  if (a.pieces.size !== b.pieces.size) return false;
+  for (const piece of a.pieces) if (!b.pieces.has(piece)) return false;
+  return true;
 }
 
 const EMPTY: ReadonlyMap<string, HolderList> = new Map();

@@ -14,7 +14,7 @@
 //    among them in proportion to their capacity.
 // 4. The CDN node takes what is left: pieces no chosen peer holds, or the rate they lack, or
 //    everything when no peer qualifies.
-import type { AvailabilityIndex, Peer } from './availability.ts';
+import { holdingOf, type AvailabilityIndex, type Peer } from './availability.ts';
 
 export interface Requester {
   clientId: string;
@@ -170,7 +170,7 @@ function* candidatesIn(index: AvailabilityIndex, requester: Requester, contentId
 
 /** The wanted pieces the peer holds (all of them if it holds the whole content); null: whole content, whole holder. */
 function heldPieces(peer: Peer, contentId: string, wanted: readonly number[] | null): number[] | null {
-  const holding = peer.holdingsByContent.get(contentId);
+  const holding = holdingOf(peer, contentId);
   if (!holding) return [];
   if (wanted === null) return holding.complete ? null : [];
   if (holding.complete) return [...wanted];
