@@ -166,6 +166,8 @@ describe('least recently assigned first, in every list a peer is in', () => {
     index.markAssigned('p2', NOW - 20);
     report('p1'); // heartbeat: same holdings
     expect(order('hamlet')).toEqual(['p3', 'p1', 'p2']);
+    report('p1', ['hamlet', 'robinhood']); // a heartbeat too: the same holdings in another order
+    expect(order('hamlet')).toEqual(['p3', 'p1', 'p2']);
     report('p3', ['robinhood']); // p3 no longer holds Hamlet
     expect(order('hamlet')).toEqual(['p1', 'p2']);
     index.markAssigned('p3', NOW - 5);
