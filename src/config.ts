@@ -122,6 +122,9 @@ export const SETTINGS = {
   PATHLEDGER_SCHEDULER_INTERVAL_MS: '15000',
   // Empty: `pathledger import` needs --key.
   PATHLEDGER_API_KEY: '',
+  // Read by `npm start` itself (the V8 heap is sized before the process reads anything), so only
+  // from the environment, not from .env.
+  PATHLEDGER_HEAP_MB: '256',
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
