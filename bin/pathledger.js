@@ -4,10 +4,13 @@
 // The V8 heap is capped (here and in `npm start`): what the server holds is bounded (caches,
 // two batches of a stream), and without a cap V8 lets garbage pile up to hundreds of MB before it
 // collects, so a long import would sit at twice the memory it needs. Raise it for a very large
-// registry: node --max-old-space-size=1024 node_modules/.bin/pathledger serve.
+// registry, or for a coordinator with many online peers (README, PATHLEDGER_HEAP_MB):
+// node --max-old-space-size=1024 node_modules/.bin/pathledger serve.
 import { register } from 'tsx/esm/api';
 
 register();
+// Production mode, as `npm start` (src/production-default.ts says why), before graphql is loaded.
+await import('../src/production-default.ts');
 const { main } = await import('../src/cli/main.ts');
 // Resolves when the command is done (for `serve`, after shutdown).
 const code = await main(process.argv.slice(2));
