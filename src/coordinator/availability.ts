@@ -59,13 +59,17 @@ class HolderList {
   get size(): number {
     return this.neverAssigned.size + this.assigned.size;
   }
+
+  /** The queue a peer's place is in: whether it was ever assigned says which. */
+  queueOf(peer: Peer): PlaceQueue {
+    return peer.lastAssignedAt === 0 ? this.neverAssigned : this.assigned;
+  }
 }
 
 /** A peer's place in one holder list. */
 interface Place {
   peer: IndexedPeer;
   readonly holders: HolderList;
-  queue: PlaceQueue | null;
   prev: Place | null;
   next: Place | null;
 }
@@ -76,7 +80,6 @@ class PlaceQueue {
   size = 0;
 
   append(place: Place): void {
-    place.queue = this;
     place.prev = this.last;
     place.next = null;
     if (this.last) this.last.next = place;
@@ -90,7 +93,7 @@ class PlaceQueue {
     else this.first = place.next;
     if (place.next) place.next.prev = place.prev;
     else this.last = place.prev;
-    place.queue = place.prev = place.next = null;
+    place.prev = place.next = null;
     this.size--;
   }
 }
@@ -132,9 +135,9 @@ export class AvailabilityIndex {
       if (!byNetwork) this.holders.set(holding.contentId, (byNetwork = new Map()));
       let list = byNetwork.get(peer.networkId);
       if (!list) byNetwork.set(peer.networkId, (list = new HolderList(holding.contentId, peer.networkId)));
-      const place: Place = { peer, holders: list, queue: null, prev: null, next: null };
+      const place: Place = { peer, holders: list, prev: null, next: null };
       // A peer assigned before joins a list it was not in at the end: as if just assigned.
-      (peer.lastAssignedAt === 0 ? list.neverAssigned : list.assigned).append(place);
+      list.queueOf(peer).append(place);
       peer.places.push(place);
     }
     return peer;
@@ -202,11 +205,11 @@ export class AvailabilityIndex {
   markAssigned(clientId: string, at = this.now()): void {
     const peer = this.peers.get(clientId);
     if (!peer) return;
-    peer.lastAssignedAt = at;
     for (const place of peer.places) {
-      place.queue?.remove(place);
+      place.holders.queueOf(peer).remove(place);
       place.holders.assigned.append(place);
     }
+    peer.lastAssignedAt = at;
   }
 
   /** Drops every expired report; the server runs it now and then so that memory follows the online peers. */
@@ -232,8 +235,8 @@ export class AvailabilityIndex {
     members?.delete(peer.clientId);
     if (members?.size === 0) this.byNetwork.delete(peer.networkId);
     for (const place of peer.places) {
-      place.queue?.remove(place);
       const list = place.holders;
+      list.queueOf(peer).remove(place);
       if (list.size > 0) continue;
       const byNetwork = this.holders.get(list.contentId);
       // Only the list the index holds now: a list emptied and made again is another object.
