@@ -17,7 +17,7 @@ import { openIpData } from '../src/path/ip-data.ts';
 import { cachedAsnDatabase } from '../test/support/asn-cache.ts';
 import { createTestDatabase } from '../test/support/database.ts';
 import { publicAddresses, seededRandom } from './support/addresses.ts';
-import type { LoadFigures } from './support/load.ts';
+import type { Job, LoadFigures } from './support/load.ts';
 import { figureLine } from './support/timing.ts';
 import { zipf } from './support/traffic.ts';
 
@@ -140,14 +140,14 @@ export async function run(): Promise<void> {
  * background refreshes included): on a shared host whose speed varies from run to run, what a
  * request costs the server is steadier than how many the host lets it answer.
  */
-async function load(job: { url: string; key: string; seconds: number; concurrency: number; bodies: string[]; requests?: number }): Promise<LoadFigures & { serverCpuUs: number }> {
+async function load(job: Job): Promise<LoadFigures & { serverCpuUs: number }> {
   const before = process.cpuUsage();
   const figures = await loadFrom(job);
   const used = process.cpuUsage(before);
   return { ...figures, serverCpuUs: (used.user + used.system) / Math.max(1, figures.requests) };
 }
 
-function loadFrom(job: { url: string; key: string; seconds: number; concurrency: number; bodies: string[]; requests?: number }): Promise<LoadFigures> {
+function loadFrom(job: Job): Promise<LoadFigures> {
   const script = fileURLToPath(new URL('./support/load.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });

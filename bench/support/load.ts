@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-interface Job {
+export interface Job {
   url: string;
   key: string;
   seconds: number;
