@@ -218,6 +218,33 @@ describe('grants', () => {
     const seen = await api.gql(`{ uplinkGrants(first: 50) { edges { node { network { slug } } } } }`, {}, sp2);
     expect(new Set(seen.data.uplinkGrants.edges.map((e: { node: { network: { slug: string } } }) => e.node.network.slug))).toEqual(new Set(['sp2']));
   });
+
+  it('made for client software cover opted-in users only; a change of terms holds at once and is kept', async () => {
+    await api.db.prisma.uplinkGrant.updateMany({ data: { revokedAt: new Date(), revokeReason: 'test: start over' } });
+    await report(C104, [], { online: false });
+    const created = await grant(sp1, 'sp1', { scope: 'OPTED_IN_CLIENTS', basis: 'CLIENT_SOFTWARE' });
+    expect(created.userErrors).toEqual([]);
+    const id = created.uplinkGrant.id;
+    await report(C102, [{ content: ROBIN_HOOD }], { optedIn: false });
+    expect(from(await request(C108, ROBIN_HOOD))).toEqual(['CDN']);
+    await report(C102, [{ content: ROBIN_HOOD }], { optedIn: true });
+    const optedIn = await request(C108, ROBIN_HOOD);
+    expect(from(optedIn)).toEqual([C102]);
+    expect(optedIn.assignment.sources[0].reason).toMatch(/uplink permitted by client software, 20 Mbit\/s spare$/);
+
+    const UPDATE = `mutation($input: UpdateUplinkGrantInput!) { updateUplinkGrant(input: $input) { uplinkGrant { perClientRateBps changes { change detail } } userErrors { field message code } } }`;
+    expect((await api.gql(UPDATE, { input: { id, perClientRateBps: '1' } }, sp2)).data.updateUplinkGrant.userErrors[0]).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await api.gql(UPDATE, { input: { id, perClientRateBps: '-5' } }, sp1)).data.updateUplinkGrant.userErrors[0]).toMatchObject({ field: ['input', 'perClientRateBps'] });
+    const updated = (await api.gql(UPDATE, { input: { id, perClientRateBps: '5000000' } }, sp1)).data.updateUplinkGrant;
+    expect(updated.userErrors).toEqual([]);
+    expect(updated.uplinkGrant.perClientRateBps).toBe('5000000');
+    expect(updated.uplinkGrant.changes.map((c: { change: string }) => c.change)).toEqual(['CREATED', 'UPDATED']);
+    expect(JSON.parse(updated.uplinkGrant.changes[1].detail)).toEqual({ perClientRateBps: { from: null, to: '5000000' } });
+    // 102 may now send at 5 Mbit/s only: the CDN node makes up the rest of the 8 wanted.
+    const held = await request(C108, ROBIN_HOOD);
+    expect(from(held)).toEqual([C102, 'CDN']);
+    expect(held.assignment.sources[0].reason).toMatch(/client software, 5\.0 Mbit\/s spare$/);
+  });
 });
 
 describe('a capacity policy enforced mid-way', () => {
