@@ -14,7 +14,7 @@
 //    among them in proportion to their capacity.
 // 4. The CDN node takes what is left: pieces no chosen peer holds, or the rate they lack, or
 //    everything when no peer qualifies.
-import { holdingOf, type AvailabilityIndex, type Peer } from './availability.ts';
+import type { AvailabilityIndex, Peer } from './availability.ts';
 
 export interface Requester {
   clientId: string;
@@ -96,7 +96,7 @@ export function chooseSources(
     if (satisfied() || chosen.length >= rules.maxPeers) break;
     for (const peer of candidatesIn(index, requester, contentId, tier)) {
       if (satisfied() || chosen.length >= rules.maxPeers) break;
-      const pieces = heldPieces(peer, contentId, wanted);
+      const pieces = heldPieces(index, peer, contentId, wanted);
       if (pieces !== null && pieces.length === 0) continue;
       // Wanted pieces it holds that nobody chosen covers yet, or more rate: else it adds nothing.
       const addsPieces = pieces === null ? chosen.length === 0 : pieces.some((piece) => uncovered.has(piece));
@@ -169,8 +169,8 @@ function* candidatesIn(index: AvailabilityIndex, requester: Requester, contentId
 }
 
 /** The wanted pieces the peer holds (all of them if it holds the whole content); null: whole content, whole holder. */
-function heldPieces(peer: Peer, contentId: string, wanted: readonly number[] | null): number[] | null {
-  const holding = holdingOf(peer, contentId);
+function heldPieces(index: AvailabilityIndex, peer: Peer, contentId: string, wanted: readonly number[] | null): number[] | null {
+  const holding = index.holding(peer, contentId);
   if (!holding) return [];
   if (wanted === null) return holding.complete ? null : [];
   if (holding.complete) return [...wanted];

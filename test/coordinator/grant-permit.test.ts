@@ -17,7 +17,6 @@ const p102: Peer = {
   address: '79.214.61.102',
   spareUplinkBps: 20 * MBIT,
   optedIn: false,
-  holdings: [{ contentId: 'robinhood', complete: true, pieces: null }],
   expiresAt: NOW.getTime() + HOUR,
   lastAssignedAt: 0,
 };

@@ -34,6 +34,13 @@ function world(now = () => NOW) {
   return index;
 }
 
+/** The peer's report again, with some of it changed: a heartbeat, or a new report. */
+const again = (index: AvailabilityIndex, clientId: string, changes: Partial<PeerReport>) => {
+  const peer = index.peer(clientId)!;
+  const { lastAssignedAt: _, ...state } = peer;
+  return index.report({ ...state, holdings: index.holdings(peer), ...changes });
+};
+
 const permitAll = (capacityBps = 10 * MBIT): SelectionRules['permit'] => (peer: Peer): Permit => ({ grantId: `grant-${peer.networkId}`, capacityBps, basis: 'partnership agreement' });
 const rules = (overrides: Partial<SelectionRules> = {}): SelectionRules => ({ permit: permitAll(), routeBlocked: () => null, targetBps: 8 * MBIT, maxPeers: 4, ...overrides });
 const who = (sources: Source[]) => sources.map((source) => (source.kind === 'PEER' ? [source.peer.clientId, source.pieces] : ['CDN', source.pieces]));
@@ -43,7 +50,7 @@ describe('choosing sources', () => {
     const index = world();
     expect(who(chooseSources(index, requester, 'robinhood', null, rules(), node).sources)).toEqual([['p108', null]]);
     index.markAssigned('p108', NOW - 10);
-    index.report({ ...index.peer('p109')!, holdings: [{ contentId: 'robinhood', complete: true, pieces: null }] });
+    again(index, 'p109', { holdings: [{ contentId: 'robinhood', complete: true, pieces: null }] });
     // p109 now holds it whole and was never assigned: its turn.
     expect(who(chooseSources(index, requester, 'robinhood', null, rules(), node).sources)).toEqual([['p109', null]]);
   });
@@ -102,7 +109,7 @@ describe('availability', () => {
     let now = NOW;
     const index = world(() => now);
     expect([...index.holdersIn('robinhood', 'sp2')].map((p) => p.clientId)).toEqual(['p108', 'p109']);
-    index.report({ ...index.peer('p108')!, holdings: [], expiresAt: NOW + 120_000 });
+    again(index, 'p108', { holdings: [], expiresAt: NOW + 120_000 });
     expect([...index.holdersIn('robinhood', 'sp2')].map((p) => p.clientId)).toEqual(['p109']);
     now = NOW + 60_000;
     expect([...index.holdersIn('robinhood', 'sp2')]).toEqual([]);
@@ -115,9 +122,9 @@ describe('availability', () => {
   it('drops a peer that expired between two others while their list is walked, and shows a heartbeat’s new figures', () => {
     let now = NOW;
     const index = world(() => now);
-    index.report({ ...index.peer('p109')!, expiresAt: NOW + 10_000 });
-    index.report({ ...index.peer('p108')!, spareUplinkBps: 30 * MBIT }); // heartbeat: only the figures change
-    index.report({ ...index.peer('p102')!, clientId: 'p110', networkId: 'sp2', address: '198.51.100.110' });
+    again(index, 'p109', { expiresAt: NOW + 10_000 });
+    again(index, 'p108', { spareUplinkBps: 30 * MBIT }); // heartbeat: only the figures change
+    again(index, 'p102', { clientId: 'p110', networkId: 'sp2', address: '198.51.100.110' });
     now = NOW + 10_000;
     expect([...index.holdersIn('robinhood', 'sp2')].map((p) => [p.clientId, p.spareUplinkBps])).toEqual([
       ['p108', 30 * MBIT],
