@@ -8,7 +8,7 @@
 //    requester crosses no link, link set or ISP under an ENFORCED capacity policy (`routeBlocked`).
 // 2. Preference: the requester's own ISP (on-net), then peers in the same country, then others;
 //    within each, the least recently assigned first (load spreads), then by client id (the same
-//    state gives the same answer). At most a few hundred are looked at (see candidatesIn).
+//    state gives the same answer). At most a few hundred are looked at (see offNetCandidates).
 // 3. Peers are added in that order until every wanted piece is covered and their capacity
 //    together reaches the target rate, or `maxPeers` is reached; the pieces are then dealt out
 //    among them in proportion to their capacity.
@@ -92,9 +92,11 @@ export function chooseSources(
   let capacity = 0;
   const satisfied = () => (wanted === null ? chosen.length > 0 : uncovered.size === 0) && capacity >= rules.targetBps;
 
+  let offNet: OffNetCandidates | null = null;
   for (const tier of ['ON_NET', 'SAME_COUNTRY', 'OTHER'] as const) {
     if (satisfied() || chosen.length >= rules.maxPeers) break;
-    for (const peer of candidatesIn(index, requester, contentId, tier)) {
+    const candidates = tier === 'ON_NET' ? onNetCandidates(index, requester, contentId) : (offNet ??= offNetCandidates(index, requester, contentId))[tier];
+    for (const peer of candidates) {
       if (satisfied() || chosen.length >= rules.maxPeers) break;
       const pieces = heldPieces(index, peer, contentId, wanted);
       if (pieces !== null && pieces.length === 0) continue;
@@ -137,35 +139,52 @@ export function chooseSources(
 }
 
 /**
- * Holders in one preference tier, least recently assigned first. The availability index keeps
- * each network's holders in that order, so on-net they are taken as they come; across networks,
- * the first few of each are merged (the first of a merged order are among the first of each).
+ * On-net holders, least recently assigned first: the availability index keeps each network's
+ * holders in that order, so they are taken as they come, as far as they are needed.
  */
-function* candidatesIn(index: AvailabilityIndex, requester: Requester, contentId: string, tier: Tier): Generator<Peer> {
-  if (tier === 'ON_NET') {
-    let considered = 0;
-    for (const peer of index.holdersIn(contentId, requester.networkId)) {
-      if (peer.clientId === requester.clientId) continue;
-      yield peer;
-      if (++considered >= MAX_CONSIDERED) return;
-    }
-    return;
+function* onNetCandidates(index: AvailabilityIndex, requester: Requester, contentId: string): Generator<Peer> {
+  let considered = 0;
+  for (const peer of index.holdersIn(contentId, requester.networkId)) {
+    if (peer.clientId === requester.clientId) continue;
+    yield peer;
+    if (++considered >= MAX_CONSIDERED) return;
   }
-  const heads: Peer[] = [];
+}
+
+type OffNetCandidates = Record<Exclude<Tier, 'ON_NET'>, Peer[]>;
+
+/**
+ * Off-net holders for both off-net tiers, least recently assigned first: the first few of each
+ * other network's list for each tier, merged (the first of a merged order are among the first of
+ * each). One walk of each list serves both tiers.
+ */
+function offNetCandidates(index: AvailabilityIndex, requester: Requester, contentId: string): OffNetCandidates {
+  const heads: OffNetCandidates = { SAME_COUNTRY: [], OTHER: [] };
   for (const networkId of index.networksHolding(contentId)) {
     if (networkId === requester.networkId) continue;
-    let taken = 0;
+    let takenSameCountry = 0;
+    let takenOther = 0;
     let scanned = 0;
     for (const peer of index.holdersIn(contentId, networkId)) {
       if (++scanned > SCAN_PER_NETWORK) break;
       const sameCountry = requester.country !== null && peer.country === requester.country;
-      if (sameCountry !== (tier === 'SAME_COUNTRY')) continue;
-      heads.push(peer);
-      if (++taken >= HEAD_PER_NETWORK) break;
+      if (sameCountry && takenSameCountry < HEAD_PER_NETWORK) {
+        heads.SAME_COUNTRY.push(peer);
+        takenSameCountry++;
+      } else if (!sameCountry && takenOther < HEAD_PER_NETWORK) {
+        heads.OTHER.push(peer);
+        takenOther++;
+      }
+      if (takenSameCountry >= HEAD_PER_NETWORK && takenOther >= HEAD_PER_NETWORK) break;
     }
   }
-  heads.sort((a, b) => a.lastAssignedAt - b.lastAssignedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
-  yield* heads.slice(0, MAX_CONSIDERED);
+  return { SAME_COUNTRY: leastRecentlyAssigned(heads.SAME_COUNTRY), OTHER: leastRecentlyAssigned(heads.OTHER) };
+}
+
+/** The first MAX_CONSIDERED, least recently assigned first, then by client id (the same state gives the same answer). */
+function leastRecentlyAssigned(peers: Peer[]): Peer[] {
+  peers.sort((a, b) => a.lastAssignedAt - b.lastAssignedAt || (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0));
+  return peers.slice(0, MAX_CONSIDERED);
 }
 
 /** The wanted pieces the peer holds (all of them if it holds the whole content); null: whole content, whole holder. */
