@@ -117,12 +117,11 @@ export class Coordinator {
     if (spare < 0n || spare > 10n ** 12n) throw new InputError(['input', 'spareUplinkBps'], `must be from 0 to 10^12 bits per second, got ${spare}.`);
     const holdingsInput = report.holdings ?? [];
     if (holdingsInput.length > MAX_HOLDINGS) throw new InputError(['input', 'holdings'], `has ${holdingsInput.length} entries; at most ${MAX_HOLDINGS}.`);
-    const holdings: Holding[] = [];
-    for (const [i, holding] of holdingsInput.entries()) {
-      const content = await this.content(holding.content, ['input', 'holdings', String(i), 'content']);
+    const contents = await this.contentsOf(holdingsInput.map((holding) => holding.content), (i) => ['input', 'holdings', String(i), 'content']);
+    const holdings: Holding[] = holdingsInput.map((holding, i) => {
       const pieces = validPieces(holding.pieces ?? null, ['input', 'holdings', String(i), 'pieces']);
-      holdings.push({ contentId: content.id, complete: pieces === null || pieces.length === 0, pieces: pieces && pieces.length > 0 ? new Set(pieces) : null });
-    }
+      return { contentId: contents[i]!.id, complete: pieces === null || pieces.length === 0, pieces: pieces && pieces.length > 0 ? new Set(pieces) : null };
+    });
     const expiresAt = this.now() + ttl * 1000;
     this.availability.report({
       clientId: client.id,
@@ -139,7 +138,7 @@ export class Coordinator {
 
   async requestContent(requestor: Requestor, request: ContentRequest): Promise<Assignment> {
     const requester = await this.client(requestor, request.client, ['input', 'client']);
-    const content = await this.content(request.content, ['input', 'content']);
+    const content = (await this.contentsOf([request.content], () => ['input', 'content']))[0]!;
     const wanted = validPieces(request.pieces ?? null, ['input', 'pieces']);
     const [grants, policies, nodes] = await Promise.all([this.grants.get(), this.policies.get(), this.nodesOf(content.distributorId)]);
     const now = new Date(this.now());
@@ -236,22 +235,43 @@ export class Coordinator {
     return country ? country.key.slice('country:'.length) : null;
   }
 
-  private async content(reference: ContentReference, field: string[]): Promise<ContentInfo> {
-    const key = 'id' in reference ? `id:${reference.id}` : `title:${reference.owner}\u0000${reference.title}`;
-    let content = this.contents.get(key);
-    if (!content) {
-      let row: { id: string; ownerId: string; distributorId: string | null } | null;
-      if ('id' in reference) {
+  /**
+   * Contents by id or by title and owner, in the order named. Those not remembered are read
+   * together: one query by id, one by title, however many a report names.
+   */
+  private async contentsOf(references: readonly ContentReference[], field: (index: number) => string[]): Promise<ContentInfo[]> {
+    const keys = references.map(contentKey);
+    const found = new Map<string, ContentInfo>();
+    const ids: string[] = [];
+    const titles: { title: string; owner: { slug: string } }[] = [];
+    references.forEach((reference, i) => {
+      const known = this.contents.get(keys[i]!);
+      if (known) found.set(keys[i]!, known);
+      else if (!('id' in reference)) titles.push({ title: reference.title, owner: { slug: reference.owner } });
+      else {
         const id = contentRowId(reference.id);
-        row = id === null ? null : await this.db.prisma.content.findUnique({ where: { id }, select: { id: true, ownerId: true, distributorId: true } });
-      } else {
-        row = await this.db.prisma.content.findFirst({ where: { title: reference.title, owner: { slug: reference.owner } }, select: { id: true, ownerId: true, distributorId: true } });
+        if (id !== null) ids.push(id);
       }
-      if (!row) throw new InputError(field, 'id' in reference ? `no content with id ${reference.id}.` : `no content titled "${reference.title}" owned by ${reference.owner}.`, 'NOT_FOUND');
-      content = row;
-      this.contents.set(key, content);
+    });
+    if (ids.length > 0 || titles.length > 0) {
+      const select = { id: true, ownerId: true, distributorId: true } as const;
+      const [byId, byTitle] = await Promise.all([
+        ids.length === 0 ? [] : this.db.prisma.content.findMany({ where: { id: { in: ids } }, select }),
+        titles.length === 0 ? [] : this.db.prisma.content.findMany({ where: { OR: titles }, select: { ...select, title: true, owner: { select: { slug: true } } } }),
+      ]);
+      const remember = (key: string, { id, ownerId, distributorId }: ContentInfo) => {
+        const content = { id, ownerId, distributorId };
+        found.set(key, content);
+        this.contents.set(key, content);
+      };
+      for (const row of byId) remember(`id:${row.id}`, row);
+      for (const row of byTitle) remember(contentKey({ title: row.title, owner: row.owner.slug }), row);
     }
-    return content;
+    return references.map((reference, i) => {
+      const content = found.get(keys[i]!);
+      if (content) return content;
+      throw new InputError(field(i), 'id' in reference ? `no content with id ${reference.id}.` : `no content titled "${reference.title}" owned by ${reference.owner}.`, 'NOT_FOUND');
+    });
   }
 
   /** The distributor's nodes: its registered hosts that have an address. */
@@ -289,3 +309,5 @@ const rowIdOf = (type: 'Client' | 'Content', globalId: string) => {
 };
 const clientRowId = (globalId: string) => rowIdOf('Client', globalId);
 const contentRowId = (globalId: string) => rowIdOf('Content', globalId);
+/** How a content reference is remembered: by row id, or by owner and title. */
+const contentKey = (reference: ContentReference) => ('id' in reference ? `id:${contentRowId(reference.id) ?? reference.id}` : `title:${reference.owner}\u0000${reference.title}`);

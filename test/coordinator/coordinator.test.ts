@@ -299,3 +299,26 @@ describe('many requests at once', () => {
     expect(stored.data.nodes.map((node: { id: string } | null) => node?.id)).toEqual(ids);
   });
 });
+
+describe('a report naming many contents', () => {
+  it('reads the ones not remembered together, and one it cannot find is named and changes nothing', async () => {
+    const studio = await api.db.prisma.organization.findUniqueOrThrow({ where: { slug: 'moviestudio' } });
+    const sequels = await Promise.all(
+      ['RobinHood II', 'RobinHood III', 'RobinHood IV'].map((title) => api.db.prisma.content.create({ data: { title, kind: 'MOVIE', ownerId: studio.id, distributorId: studio.id } })),
+    );
+    const byId = sequels.map((content) => ({ id: Buffer.from(`Content:${content.id}`).toString('base64url') }));
+    api.services.coordinator.invalidate();
+    api.statements.reset();
+    expect(await report(C110, [{ content: ROBIN_HOOD }, ...byId.map((content) => ({ content })), { content: HAMLET, pieces: [1, 2] }])).toMatchObject({ userErrors: [] });
+    expect(api.statements.log.filter((sql) => /FROM "public"\."Content"/.test(sql))).toHaveLength(2);
+
+    const client = await api.db.prisma.client.findFirstOrThrow({ where: { addresses: { has: C110 } } });
+    const { availability } = api.services.coordinator;
+    const held = () => availability.holdings(availability.peer(client.id)!).map((holding) => [holding.contentId, holding.pieces && [...holding.pieces]]);
+    const before = held();
+    expect(before).toHaveLength(5);
+    const missing = await report(C110, [{ content: ROBIN_HOOD }, { content: byId[0]! }, { content: { title: 'RobinHood V', owner: 'moviestudio' } }]);
+    expect(missing.userErrors).toEqual([{ field: ['input', 'holdings', '2', 'content'], message: 'no content titled "RobinHood V" owned by moviestudio.', code: 'NOT_FOUND' }]);
+    expect(held()).toEqual(before);
+  });
+});
