@@ -6,6 +6,8 @@
 // memory and stores its assignment (one INSERT).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { serveDatabase } from '../src/app.ts';
 import { createApiKey } from '../src/auth/api-keys.ts';
 import { loadConfig } from '../src/config.ts';
@@ -78,6 +80,7 @@ export async function run(): Promise<void> {
     const popular = zipf(CONTENTS, next);
     const lookups = ipData.addresses();
     const expiresAt = Date.now() + 3_600_000;
+    const memoryBefore = settledMemory();
     clients.forEach((client, i) => {
       const held = new Set<number>();
       while (held.size < HOLDINGS_PER_PEER) held.add(popular());
@@ -93,6 +96,8 @@ export async function run(): Promise<void> {
         expiresAt,
       });
     });
+
+    const availabilityBytes = settledMemory() - memoryBefore;
 
     // Requests: one of 5,000 active clients asks for a content as popular as the ones peers hold.
     const active = Array.from({ length: ACTIVE_CLIENTS }, () => addresses[Math.floor(next() * PEERS)]!);
@@ -128,11 +133,20 @@ export async function run(): Promise<void> {
     line('api_floor_p99', floor.p99, 'ms');
     line('api_floor_server_cpu', floor.serverCpuUs, 'µs/request');
     line('request_content_over_api_floor', figures.perSecond / floor.perSecond, 'ratio');
+    line('availability_memory', availabilityBytes / 1e6, 'MB', { peers: PEERS, perPeerKb: availabilityBytes / PEERS / 1e3, includes: 'the index: heap and the typed arrays beside it' });
     line('assignments_to_peers', Number(assigned[0]!.peers) / Number(assigned[0]!.total), 'share', { assignments: Number(assigned[0]!.total) });
   } finally {
     ipData.close();
     await db.drop();
   }
+}
+
+/** Heap and array buffers in use once garbage is collected (V8's gc, exposed for this). */
+function settledMemory(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 /**
