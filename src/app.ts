@@ -1,7 +1,7 @@
 // Start-up in order: database → migrations → demo world (on an empty database) → IP databases
 // → GraphQL schema → HTTP server. Whatever fails stops the start with one line saying what, and what was opened
 // is closed again.
-import { sharedAuthentication } from './auth/api-keys.ts';
+import { KeyLookup } from './auth/key-lookup.ts';
 import { describeDatabase, type Config } from './config.ts';
 import { ensureDemoWorld } from './db/demo-world.ts';
 import type { Database } from './db/database.ts';
@@ -119,10 +119,6 @@ export async function startPathLedger(config: Config, logger: Logger, options: S
   }
 }
 
-/**
- * The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics.
- * Closing it also folds what the counter journal still holds.
- */
 /** The process's long-lived services, for tests and benches that reach past the API. */
 export interface Services {
   paths: PathService;
@@ -137,6 +133,10 @@ export interface ServedDatabase extends HttpServer {
   services: Services;
 }
 
+/**
+ * The HTTP server over an open, migrated database: GraphQL, the ingest stream, health and metrics.
+ * Closing it also folds what the counter journal still holds.
+ */
 export async function serveDatabase(db: Database, config: Config, logger: Logger, ipData: IpData): Promise<ServedDatabase> {
   // One path service, recorder and counter journal for the process: their in-memory snapshots of
   // the registry and of the accounting objects are shared by every request.
@@ -158,13 +158,17 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
   // Batches a previous run acknowledged but did not fold (it stopped or crashed) go in now.
   counters.notify();
   const alertFeed = await AlertFeed.open(db, logger);
+  const keys = await KeyLookup.open(db, logger).catch(async (error: unknown) => {
+    await alertFeed.close();
+    throw error;
+  });
   const server = await createHttpServer({
     config,
     logger,
     metrics: createMetrics(),
     schema: createExecutableSchema(),
     db,
-    authenticate: sharedAuthentication(db.sql),
+    authenticate: keys.authenticate,
     createContext: ({ principal, keyStillValid }) =>
       createContext({
         db,
@@ -179,9 +183,10 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
         alertFeed,
         ...(keyStillValid ? { keyStillValid } : {}),
       }),
-    plugins: [registryChangesPlugin([paths, recorder, coordinator])],
+    plugins: [registryChangesPlugin([paths, recorder, coordinator, keys])],
     ingest: createIngestHandler({ prisma: db.prisma, recorder, logger }),
   }).catch(async (error: unknown) => {
+    await keys.close();
     await alertFeed.close();
     throw error;
   });
@@ -196,6 +201,7 @@ export async function serveDatabase(db: Database, config: Config, logger: Logger
         await running.stop();
         await server.close();
       } finally {
+        await keys.close();
         await alertFeed.close();
         await counters.stop();
       }

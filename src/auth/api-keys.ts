@@ -19,7 +19,7 @@ const MAX_NAME_LENGTH = 100;
 const KEY_SHAPE = /^pl_[A-Za-z0-9_-]{43}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** lastUsedAt is a hint for operators ("is this key still in use?"), not an audit log. */
-const LAST_USED_RESOLUTION_MS = 60_000;
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * A problem with what the caller asked for (a missing or refused organization, an unknown key).
@@ -157,15 +157,7 @@ export async function authenticate(sql: SqlRunner, token: string): Promise<Princ
     [hashApiKey(token), staleBefore],
   );
   if (key === undefined) return null;
-  if (key.stale) {
-    // Not awaited: the request should not wait for a bookkeeping write. The condition in the
-    // WHERE clause makes concurrent requests (and other server processes) write at most once a
-    // minute per key, since the row lock makes the second update re-check it and skip. A
-    // failure (e.g. the database closing at shutdown) loses only this hint, so it is ignored.
-    sql
-      .query(`UPDATE "ApiKey" SET "lastUsedAt" = $2::timestamp WHERE "id" = $1::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < $3::timestamp)`, [key.id, now.toISOString(), staleBefore])
-      .catch(() => undefined);
-  }
+  if (key.stale) stampLastUsed(sql, key.id, now);
   return {
     keyId: key.id,
     keyName: key.name,
@@ -176,20 +168,15 @@ export async function authenticate(sql: SqlRunner, token: string): Promise<Princ
 }
 
 /**
- * `authenticate` for a server: requests that present the same key while its lookup is in flight
- * share that lookup. A busy agent sends many requests at once with one key; they would otherwise
- * each read the same row. Nothing is kept once the lookup settles: a request may be answered by
- * a lookup that began at most one round trip before it arrived, never by an older one, so a
- * revocation takes effect as promptly as without sharing, give or take that round trip.
+ * Records that the key was used now, unless it was within the last minute. Not awaited: a request
+ * should not wait for a bookkeeping write. The condition in the WHERE clause makes concurrent
+ * requests (and other server processes) write at most once a minute per key, since the row lock
+ * makes the second update re-check it and skip. A failure (e.g. the database closing at
+ * shutdown) loses only this hint, so it is ignored.
  */
-export function sharedAuthentication(sql: SqlRunner): (token: string) => Promise<Principal | null> {
-  const inFlight = new Map<string, Promise<Principal | null>>();
-  return (token) => {
-    let lookup = inFlight.get(token);
-    if (lookup === undefined) {
-      lookup = authenticate(sql, token).finally(() => inFlight.delete(token));
-      inFlight.set(token, lookup);
-    }
-    return lookup;
-  };
+export function stampLastUsed(sql: SqlRunner, keyId: string, now: Date): void {
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+  sql
+    .query(`UPDATE "ApiKey" SET "lastUsedAt" = $2::timestamp WHERE "id" = $1::uuid AND ("lastUsedAt" IS NULL OR "lastUsedAt" < $3::timestamp)`, [keyId, now.toISOString(), staleBefore])
+    .catch(() => undefined);
 }

@@ -13,6 +13,12 @@ export interface NotificationHandlers {
   onNotify(payload: string): void;
   /** The listening connection failed (it is being reopened). */
   onError?(error: unknown): void;
+  /**
+   * Whether notifications are being heard: true once listening (again), false as soon as the
+   * connection is lost. What is sent in between is never heard, so whoever relies on hearing
+   * every change must not rely on it while this is false.
+   */
+  onListening?(listening: boolean): void;
 }
 
 /** Stops listening; resolves once the connection is closed. */
@@ -56,9 +62,11 @@ export async function listenPostgres(url: string, channel: string, handlers: Not
     }
     client = next;
     retryMs = RETRY_MIN_MS;
+    handlers.onListening?.(true);
   };
 
   const reconnectLater = () => {
+    if (client !== undefined) handlers.onListening?.(false);
     client = undefined;
     if (stopped) return;
     retryTimer = setTimeout(() => {
@@ -84,6 +92,8 @@ export async function listenPostgres(url: string, channel: string, handlers: Not
 
 export async function listenPGlite(db: PGlite, channel: string, handlers: NotificationHandlers): Promise<Unlisten> {
   const unlisten = await db.listen(channel, (payload) => handlers.onNotify(payload));
+  // One process: every statement's notifications reach its listeners; nothing can be missed.
+  handlers.onListening?.(true);
   return async () => {
     // Closing the database first ends its listeners with it.
     if (!db.closed) await unlisten();

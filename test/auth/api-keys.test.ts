@@ -11,7 +11,6 @@ import {
   isApiKeyShaped,
   listApiKeys,
   revokeApiKey,
-  sharedAuthentication,
 } from '../../src/auth/api-keys.ts';
 import { InputError } from '../../src/domain/input-error.ts';
 import { createTestDatabase } from '../support/database.ts';
@@ -159,27 +158,5 @@ describe('revokeApiKey and listApiKeys', () => {
     const all = await listApiKeys(db.prisma, { includeRevoked: true });
     expect(all.map((key) => key.id)).toContain(gone.id);
     expect(all.map((key) => key.id)).toEqual([...all.map((key) => key.id)].sort());
-  });
-});
-
-describe('sharedAuthentication', () => {
-  it('reads a key once for the requests that present it together, and again for the next ones', async () => {
-    const { key } = await createApiKey(db.prisma, { name: 'shared', role: 'ADMIN' });
-    const lookups: string[] = [];
-    const counting = { query: (text: string, params?: readonly (string | null)[]) => { if (text.startsWith('SELECT')) lookups.push(text); return db.sql.query(text, params); } } as typeof db.sql;
-    const shared = sharedAuthentication(counting);
-    const together = await Promise.all([shared(key), shared(key), shared(key)]);
-    expect(together.map((principal) => principal?.keyName)).toEqual(['shared', 'shared', 'shared']);
-    expect(lookups).toHaveLength(1);
-    expect((await shared(key))?.keyName).toBe('shared');
-    expect(lookups).toHaveLength(2);
-  });
-
-  it('refuses a key revoked before the request, though it was accepted a moment earlier', async () => {
-    const { key, apiKey } = await createApiKey(db.prisma, { name: 'soon revoked', role: 'ADMIN' });
-    const shared = sharedAuthentication(db.sql);
-    expect(await shared(key)).not.toBeNull();
-    await revokeApiKey(db.prisma, apiKey.id);
-    expect(await shared(key)).toBeNull();
   });
 });

@@ -22,7 +22,9 @@ async function until(heard: string[], count: number, ms = 10_000): Promise<void>
 describe('listen', () => {
   it('hears what committed transactions NOTIFY, in order, and nothing of a rolled-back one', async () => {
     const heard: string[] = [];
-    const unlisten = await db.listen('pathledger_test_channel', { onNotify: (payload) => heard.push(payload) });
+    const listening: boolean[] = [];
+    const unlisten = await db.listen('pathledger_test_channel', { onNotify: (payload) => heard.push(payload), onListening: (now) => listening.push(now) });
+    expect(listening).toEqual([true]);
     await db.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_notify('pathledger_test_channel', 'first')`);
       await tx.query(`SELECT pg_notify('pathledger_test_channel', 'second')`);
@@ -44,10 +46,16 @@ describe('listen', () => {
     expect(heard).toEqual(['first', 'second', 'third']);
   });
 
-  it.runIf(process.env.DATABASE_URL)('listens again on a new connection when its own is cut', async () => {
+  it.runIf(process.env.DATABASE_URL)('listens again on a new connection when its own is cut, and says when it is not listening', async () => {
     const heard: string[] = [];
     const errors: unknown[] = [];
-    const unlisten = await db.listen('pathledger_test_cut', { onNotify: (payload) => heard.push(payload), onError: (error) => errors.push(error) });
+    const listening: boolean[] = [];
+    const unlisten = await db.listen('pathledger_test_cut', {
+      onNotify: (payload) => heard.push(payload),
+      onError: (error) => errors.push(error),
+      onListening: (now) => listening.push(now),
+    });
+    expect(listening).toEqual([true]);
     try {
       const cut = await db.sql.query<{ cut: boolean }>(
         `SELECT pg_terminate_backend(pid) AS "cut" FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN "pathledger_test_cut"'`,
@@ -60,6 +68,7 @@ describe('listen', () => {
       }
       expect(heard[0]).toBe('again');
       expect(errors.length).toBeGreaterThan(0);
+      expect(listening).toEqual([true, false, true]);
     } finally {
       await unlisten();
     }

@@ -2,8 +2,9 @@ import type { ApolloServerPlugin } from '@apollo/server';
 
 /**
  * After a mutation, what holds the registry or the accounting objects in memory (the path
- * service, the transfer recorder) reloads it before its next use: a new prefix, router, link or
- * association must count from the next transfer on. Every mutation does this, not only those
+ * service, the transfer recorder, the coordinator) reloads it before its next use: a new prefix,
+ * router, link or association must count from the next transfer on. The key lookup forgets the
+ * keys it remembers, so a key revoked here is refused from the next request on. Every mutation does this, not only those
  * that matter, because a reload costs a few queries once and a list of the mutations that matter
  * would drift as the schema grows.
  */
