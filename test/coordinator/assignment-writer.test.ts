@@ -1,4 +1,5 @@
-// Assignments written in groups: what arrives while an INSERT is in flight goes in the next one.
+// Assignments written in groups: what arrives in one turn of the event loop goes in one INSERT,
+// what arrives while it is in flight in the next one.
 import { describe, expect, it } from 'vitest';
 import { AssignmentWriter } from '../../src/coordinator/assignments.ts';
 import type { SqlParameter, SqlRunner } from '../../src/db/raw-sql.ts';
@@ -25,27 +26,28 @@ const assignment = (n: number) => ({
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('AssignmentWriter', () => {
-  it('writes the first at once, and what arrives meanwhile in one INSERT after it', async () => {
+  it('writes what arrives together at the end of the turn, and what arrives meanwhile in one INSERT after it', async () => {
     const { sql, statements } = heldDatabase();
     const writer = new AssignmentWriter(sql);
     const answered: number[] = [];
-    const first = writer.store(assignment(0)).then(() => answered.push(0));
+    const first = Promise.all([writer.store(assignment(0)), writer.store(assignment(10))]).then(() => answered.push(0, 10));
+    expect(statements).toEqual([]);
     await tick();
-    expect(statements.map((s) => s.rows)).toEqual([1]);
+    expect(statements.map((s) => s.rows)).toEqual([2]);
     const rest = Array.from({ length: 9 }, (_, i) => writer.store(assignment(i + 1)).then(() => answered.push(i + 1)));
     await tick();
     // Nothing is answered before its row is written.
-    expect(statements.map((s) => s.rows)).toEqual([1]);
+    expect(statements.map((s) => s.rows)).toEqual([2]);
     expect(answered).toEqual([]);
 
     statements[0]!.finish();
     await first;
     await tick();
-    expect(statements.map((s) => s.rows)).toEqual([1, 9]);
-    expect(answered).toEqual([0]);
+    expect(statements.map((s) => s.rows)).toEqual([2, 9]);
+    expect(answered).toEqual([0, 10]);
     statements[1]!.finish();
     await Promise.all(rest);
-    expect(answered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(answered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // Each row carries its own requester, in the order they were asked.
     expect(statements[1]!.params.filter((_, i) => i % 6 === 1)).toEqual(Array.from({ length: 9 }, (_, i) => assignment(i + 1).requesterClientId));
   });
