@@ -232,7 +232,7 @@ export class AvailabilityIndex {
   /** What the peer holds of the content, if anything. A peer holds a few dozen contents: its places are scanned. */
   holding(peer: Peer, contentId: string): Holding | undefined {
     const { places, lists } = this;
-    for (let place = (peer as IndexedPeer).firstPlace ?? NONE; place !== NONE; place = places.sibling[place]!) {
+    for (let place = this.firstPlaceOf(peer); place !== NONE; place = places.sibling[place]!) {
       if (lists.contentOf[places.list[place]!] === contentId) return holdingAt(places, contentId, place);
     }
     return undefined;
@@ -242,7 +242,7 @@ export class AvailabilityIndex {
   holdings(peer: Peer): Holding[] {
     const { places, lists } = this;
     const held: Holding[] = [];
-    for (let place = (peer as IndexedPeer).firstPlace ?? NONE; place !== NONE; place = places.sibling[place]!) {
+    for (let place = this.firstPlaceOf(peer); place !== NONE; place = places.sibling[place]!) {
       held.push(holdingAt(places, lists.contentOf[places.list[place]!]!, place));
     }
     return held.reverse();
@@ -319,6 +319,11 @@ export class AvailabilityIndex {
   /** Online peers (expired reports not yet swept included). */
   get size(): number {
     return this.peers.size;
+  }
+
+  /** The first of the peer's places now (none if it is no longer online). */
+  private firstPlaceOf(peer: Peer): number {
+    return this.peers.get(peer.clientId)?.firstPlace ?? NONE;
   }
 
   /** Whether the peer holds exactly these (distinct) holdings now. */
