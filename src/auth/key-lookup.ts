@@ -104,6 +104,8 @@ export class KeyLookup {
     const changesBefore = this.changes;
     const startedAt = this.now();
     const principal = await authenticate(this.sql, token);
+    // One object, shared by every request that presents the key: nobody may change it.
+    if (principal) Object.freeze(principal);
     if (principal && this.listening && this.changes === changesBefore) this.remembered.set(token, { principal, stampedAt: startedAt });
     return principal;
   }
