@@ -40,6 +40,7 @@ const MAX_ROWS_PER_INSERT = 500;
  */
 export class AssignmentWriter {
   private readonly waiting: { assignment: Assignment; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** A group is scheduled or being written: what comes meanwhile waits for its turn. */
   private writing = false;
 
   constructor(private readonly sql: SqlRunner) {}

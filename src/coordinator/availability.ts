@@ -114,12 +114,12 @@ class PlaceRows {
 
 /**
  * One content's holders in one network, a list per (content, network): queue q of list l runs
- * from `first[2l + q]` to `last[2l + q]`. Emptied lists are dropped and their numbers reused.
+ * from `first[2l + q]` to `last[2l + q]` (NONE when empty). Emptied lists are dropped and their
+ * numbers reused.
  */
 class HolderLists {
   first = new Int32Array(2 * INITIAL_ROWS);
   last = new Int32Array(2 * INITIAL_ROWS);
-  size = new Int32Array(INITIAL_ROWS);
   readonly contentOf: string[] = [];
   readonly networkOf: string[] = [];
   /** content → network → list. */
@@ -142,13 +142,11 @@ class HolderLists {
     const found = byNetwork.get(networkId);
     if (found !== undefined) return found;
     const list = this.freed.pop() ?? this.rows++;
-    if (list >= this.size.length) {
-      this.size = withRoom(this.size, list + 1);
-      this.first = withRoom(this.first, 2 * this.size.length);
-      this.last = withRoom(this.last, 2 * this.size.length);
+    if (2 * list + 1 >= this.first.length) {
+      this.first = withRoom(this.first, 2 * list + 2);
+      this.last = withRoom(this.last, 2 * list + 2);
     }
     this.first[2 * list] = this.first[2 * list + 1] = this.last[2 * list] = this.last[2 * list + 1] = NONE;
-    this.size[list] = 0;
     this.contentOf[list] = contentId;
     this.networkOf[list] = networkId;
     byNetwork.set(networkId, list);
@@ -157,7 +155,7 @@ class HolderLists {
 
   /** Drops the list if nobody is in it any more. */
   dropIfEmpty(list: number): void {
-    if (this.size[list]! > 0) return;
+    if (this.first[2 * list] !== NONE || this.first[2 * list + 1] !== NONE) return;
     const contentId = this.contentOf[list]!;
     const byNetwork = this.byContent.get(contentId);
     byNetwork?.delete(this.networkOf[list]!);
@@ -356,7 +354,6 @@ export class AvailabilityIndex {
     if (last !== NONE) places.next[last] = place;
     else lists.first[q] = place;
     lists.last[q] = place;
-    lists.size[list]!++;
   }
 
   private unlink(place: number, list: number, queue: Queue): void {
@@ -368,7 +365,6 @@ export class AvailabilityIndex {
     else lists.first[q] = next;
     if (next !== NONE) places.prev[next] = prev;
     else lists.last[q] = prev;
-    lists.size[list]!--;
   }
 
   private unindex(peer: IndexedPeer): void {
